@@ -1,0 +1,31 @@
+# Two entry points that do all set-up on a fresh machine:
+#   make demo   the main job (a VCMA pulse-amplitude sweep over 4096 junctions)
+#   make test   the test suite (physics against analytic results, notebooks)
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench bench-quick clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) examples/vcma_sweep.py --out vcma_sweep.png
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --nbmake notebooks
+
+bench: $(STAMP)
+	$(PY) benchmarks/sllg_throughput.py
+
+bench-quick: $(STAMP)
+	$(PY) benchmarks/sllg_throughput.py --quick
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

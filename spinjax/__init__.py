@@ -1,0 +1,34 @@
+"""spinjax: a JAX-accelerated, differentiable stochastic LLG simulator of spintronic devices.
+
+The public API; implementation modules are private, one concept per file.
+"""
+
+from . import _constants as constants
+from ._brownian import CounterBrownianPath
+from ._drive import Constant, Drive, Inputs
+from ._fields.base import AbstractField
+from ._fields.demag import Demagnetization
+from ._fields.uniaxial import UniaxialAnisotropy
+from ._fields.vcma import VCMAAnisotropy
+from ._fields.zeeman import Zeeman
+from ._layer import FreeLayer, disk_area, ellipse_area
+from ._llg import llg_rhs
+from ._monitors import AbstractMonitor, FirstPassage
+from ._params import InvalidParameterError
+from ._simulate import SimulationInputError, Save, Solution, simulate
+from ._sllg import SLLG
+from ._solver import NormalizedHeun, normalize
+from ._thermal import thermal_field_strength
+from ._torques.base import AbstractTorque
+from ._torques.sot import SpinOrbitTorque
+from ._torques.stt import SlonczewskiSTT
+
+__all__ = [
+    "AbstractField", "AbstractMonitor", "AbstractTorque", "Constant", "CounterBrownianPath",
+    "Demagnetization", "Drive", "FirstPassage", "FreeLayer", "Inputs",
+    "InvalidParameterError", "NormalizedHeun", "SLLG", "Save", "SimulationInputError",
+    "SlonczewskiSTT", "Solution", "SpinOrbitTorque", "UniaxialAnisotropy", "VCMAAnisotropy",
+    "Zeeman", "constants", "disk_area", "ellipse_area", "llg_rhs", "normalize",
+    "simulate", "thermal_field_strength",
+]
+__version__ = "0.1.0"

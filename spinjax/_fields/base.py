@@ -1,0 +1,46 @@
+"""The interface every effective-field term implements."""
+
+import abc
+
+import equinox as eqx
+import jax.numpy as jnp
+
+from .._custom_types import Magnetization, PerJunction, Vector
+from .._drive import Inputs
+from .._layer import FreeLayer
+
+
+def col(x):
+    """Append a length-1 axis so a per-junction scalar broadcasts against (*N, 3)."""
+    return jnp.asarray(x)[..., None]
+
+
+def unit(v: Vector) -> Vector:
+    """``v / |v|`` along the last axis."""
+    return v / jnp.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def dot(a: Vector, b: Vector) -> PerJunction:
+    """Row-wise dot product over the last axis."""
+    return jnp.sum(a * b, axis=-1)
+
+
+class AbstractField(eqx.Module):
+    r"""A conservative term of the effective field.
+
+    A subclass gives its energy density $e(\mathbf m)$ in J/m$^3$ and the field
+    $\mathbf H = -\frac{1}{\mu_0 M_s}\,\partial e / \partial \mathbf m$ in A/m in closed
+    form; ``tests/test_fields.py`` checks the two against each other by autodiff.
+
+    The built-in terms are affine in $\mathbf m$ ($\mathbf H = \mathbf H_0 + A\mathbf m$),
+    which :meth:`spinjax.SLLG.max_rate` uses to bound the precession rate.
+    """
+
+    @abc.abstractmethod
+    def field(self, m: Magnetization, layer: FreeLayer, inputs: Inputs) -> Vector:
+        """The field in A/m, shape (*N, 3)."""
+
+    @abc.abstractmethod
+    def energy_density(self, m: Magnetization, layer: FreeLayer,
+                       inputs: Inputs) -> PerJunction:
+        """The energy density in J/m^3, shape (*N,)."""

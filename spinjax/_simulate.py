@@ -1,0 +1,261 @@
+"""`simulate`: the sLLG solve of a junction array with diffrax."""
+
+import math
+from collections.abc import Callable
+
+import diffrax
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._brownian import CounterBrownianPath
+from ._custom_types import Magnetization
+from ._drive import Drive
+from ._monitors import AbstractMonitor
+from ._params import InvalidParameterError, validate
+from ._sllg import SLLG
+from ._solver import NormalizedHeun, normalize
+
+
+class Save(eqx.Module):
+    """What a solve records besides the final state.
+
+    - ``Save()``: the final state only (memory of order N).
+    - ``Save(every=k)``: the state at $t_0$ and every k-th step (N x steps/k).
+    - ``Save(every=k, fn=f)``: ``f(t, m)`` instead of ``m``, e.g. a mean of $m_z$
+      (``lambda t, m: m[..., 2].mean()``), so memory does not grow with N.
+    """
+
+    every: int | None = eqx.field(static=True, default=None)
+    fn: Callable | None = None
+
+
+class Solution(eqx.Module):
+    """The result of :func:`simulate`.
+
+    - `m`: the final magnetization, shape (*N, 3).
+    - `ts`: save times in s (``None`` without ``Save(every=...)``).
+    - `ys`: the saved states or observables, leading axis over `ts`.
+    - `monitors`: the final state of each monitor, in the order given.
+    - `num_steps`: the number of steps taken.
+    """
+
+    m: Magnetization
+    ts: jax.Array | None
+    ys: object
+    monitors: tuple
+    num_steps: jax.Array
+
+
+class SimulationInputError(ValueError):
+    """A drive, time grid or initial state that cannot be simulated."""
+
+
+def _is_concrete(*xs) -> bool:
+    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(xs))
+
+
+def _check(state, ok, message):
+    """Raise for a concrete failed check, attach ``eqx.error_if`` for a traced one."""
+    if _is_concrete(ok):
+        if not bool(ok):
+            raise SimulationInputError(message)
+        return state
+    return eqx.error_if(state, ~ok, message)
+
+
+def _drift(s, m, args):
+    model, drive, t0, dt = args
+    return dt * model.drift(t0 + s * dt, m, drive)
+
+
+def _diffusion(s, m, args):
+    model, _, _, dt = args
+    return model.noise(m, scale=jnp.sqrt(dt))
+
+
+def _cast(tree, dtype):
+    def f(x):
+        if eqx.is_array(x) and jnp.issubdtype(x.dtype, jnp.floating):
+            return x.astype(dtype)
+        return x
+    return jax.tree.map(f, tree)
+
+
+@eqx.filter_jit
+def _probe_inputs(model, drive, ts):
+    """Finite flags per drive component and the largest precession rate, over `ts`."""
+    def probe(t):
+        inputs = drive(t)
+        finite = jnp.stack([jnp.all(jnp.isfinite(x)) for x in inputs])
+        return finite, jnp.max(model.max_rate(inputs))
+
+    finite, rate = jax.lax.map(probe, ts)
+    bad = ~finite
+    first_bad = ts[jnp.argmax(bad, axis=0)]
+    return jnp.any(bad, axis=0), first_bad, jnp.max(rate), jnp.max(model.thermal_rate())
+
+
+_DRIVE_NAMES = ("field_A_per_m", "voltage_V", "j_stt_A_per_m2", "j_sot_A_per_m2")
+
+
+def _check_inputs(model, drive, m0, t0, dt, n_steps, max_angle, thermal):
+    """Sample the drive at up to 1025 times: finite values and the step bound."""
+    n_probe = min(n_steps, 1024) + 1
+    ts = t0 + dt * jnp.round(jnp.linspace(0, n_steps, n_probe)).astype(m0.dtype)
+    any_bad, first_bad, rate, th_rate = _probe_inputs(model, drive, ts)
+    concrete = _is_concrete(any_bad, rate, th_rate)
+    for k, name in enumerate(_DRIVE_NAMES):
+        where = f" at t = {float(first_bad[k]):.6g} s" if concrete else " in [t0, t1]"
+        m0 = _check(m0, ~any_bad[k], f"drive {name} is not finite{where}; a drive must "
+                    "return finite values for all t in [t0, t1].")
+    angle = rate * dt
+    hint = (f"turns m by {float(angle):.3g} rad per step; use dt <= "
+            f"{dt * max_angle / float(angle):.4g} s" if concrete else "is too fast")
+    m0 = _check(m0, angle <= max_angle,
+                f"dt = {dt:.4g} s is above the stability bound max_angle = {max_angle} rad "
+                f"per step: the fastest precession {hint}.")
+    if thermal:
+        th = th_rate * math.sqrt(dt)
+        size = f" is {float(th):.3g} rad" if concrete else ""
+        m0 = _check(m0, th <= max_angle,
+                    f"dt = {dt:.4g} s is above the stability bound of the thermal field: "
+                    f"the rms thermal kick per step{size}, more than max_angle = "
+                    f"{max_angle} rad; reduce dt.")
+    return m0
+
+
+def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | None = None,
+             t0: float = 0.0, save: Save = Save(), monitors: tuple[AbstractMonitor, ...] = (),
+             thermal: bool | None = None, adaptive: diffrax.AbstractStepSizeController | None = None,
+             max_angle: float = 0.5, max_steps: int | None = None,
+             adjoint: diffrax.AbstractAdjoint = diffrax.RecursiveCheckpointAdjoint()) -> Solution:
+    r"""Integrate the stochastic LLG of an array of junctions from `t0` to `t1` (s).
+
+    Built on ``diffrax.diffeqsolve`` with ``MultiTerm(ODETerm, ControlTerm)``, the
+    :class:`spinjax.NormalizedHeun` scheme and the :class:`spinjax.CounterBrownianPath`.
+    diffrax integrates in the step counter $s = (t - t_0)/\Delta t$, so every step is
+    exactly one unit and its noise is keyed by the integer $s$: the same `key` gives
+    bitwise the same result, and reverse-mode gradients (through ``adjoint``, by default
+    ``RecursiveCheckpointAdjoint``) see exactly the forward noise.
+
+    **Arguments:**
+
+    - `model`: the :class:`spinjax.SLLG`; its leaves broadcast over the junction axes.
+    - `m0`: initial magnetization, shape (*N, 3) (normalized here); its dtype sets the
+      precision (float32 by default, float64 with ``jax_enable_x64``).
+    - `t1`, `dt`, `t0`: end time, step and start time in s (Python numbers);
+      $(t_1 - t_0)/\Delta t$ must be an integer number of steps.
+    - `key`: a JAX PRNG key; required when the temperature may be non-zero.
+    - `drive`: a :class:`spinjax.Drive`; default no field, voltage or current.
+    - `save`: a :class:`spinjax.Save`: final state only (default), or every k steps,
+      optionally reduced by a function.
+    - `monitors`: running reductions (:class:`spinjax.FirstPassage`) updated at every
+      save point.
+    - `thermal`: include the Brown thermal field; by default unless every temperature
+      is (concretely) zero.
+    - `adaptive`: a diffrax step-size controller (e.g. ``PIDController(rtol, atol)``)
+      for a deterministic ($T = 0$) solve; `dt` is then the initial step.
+    - `max_angle`: the stability bound, the largest precession (or rms thermal) angle
+      in rad per step; a `dt` above it raises.
+    - `max_steps`: step budget per save interval for adaptive solves.
+    """
+    drive = Drive() if drive is None else drive
+    for name, v in (("t0", t0), ("t1", t1), ("dt", dt)):
+        if not isinstance(v, (int, float, np.floating, np.integer)):
+            raise SimulationInputError(f"{name} must be a Python number (it sets the "
+                                       f"number of steps); got {type(v).__name__}.")
+    if not (dt > 0 and math.isfinite(dt)):
+        raise SimulationInputError(f"dt = {dt!r} must be a finite positive time in s.")
+    steps_real = (t1 - t0) / dt
+    n_steps = int(round(steps_real))
+    if n_steps < 1 or abs(steps_real - n_steps) > 1e-6 * max(1, n_steps):
+        raise SimulationInputError(
+            f"(t1 - t0) / dt = {steps_real!r} must be a positive integer number of steps.")
+    every = n_steps if save.every is None else int(save.every)
+    if every < 1 or n_steps % every:
+        raise SimulationInputError(
+            f"Save(every={save.every}) must divide the number of steps {n_steps}.")
+
+    m0 = jnp.asarray(m0)
+    if m0.ndim < 1 or m0.shape[-1] != 3 or not jnp.issubdtype(m0.dtype, jnp.floating):
+        raise SimulationInputError(f"m0 must be a float array of shape (*N, 3); got "
+                                   f"shape {m0.shape} and dtype {m0.dtype}.")
+    dtype = m0.dtype
+    if n_steps >= 2 ** (jnp.finfo(dtype).nmant + 1):
+        raise SimulationInputError(
+            f"{n_steps} steps exceed the exact integer range of {dtype} step counters; "
+            "use float64 (jax_enable_x64) or a longer dt.")
+    batch_shape = m0.shape[:-1]
+    model = _cast(model, dtype)
+    norm = jnp.linalg.norm(m0, axis=-1)
+    m0 = _check(m0, jnp.all(jnp.isfinite(norm) & (norm > 0)),
+                "m0 must be finite and non-zero (it is normalized to unit length).")
+    m0 = normalize(m0)
+    m0 = validate(model, batch_shape, m0)
+    temp = model.layer.temperature_K
+    if thermal is None:
+        thermal = not (_is_concrete(temp) and bool(jnp.all(temp == 0)))
+    if thermal and adaptive is not None:
+        raise SimulationInputError(
+            "adaptive step-size control needs a deterministic solve: set every "
+            "temperature_K to 0 or pass thermal=False.")
+    if thermal and key is None:
+        raise SimulationInputError("key is required when the thermal field is on "
+                                   "(temperature_K > 0): pass jax.random.key(seed).")
+    m0 = _check_inputs(model, drive, m0, float(t0), float(dt), n_steps, max_angle, thermal)
+    return _solve(model, drive, m0, key, float(t0), float(dt), n_steps, every, save,
+                  tuple(monitors), bool(thermal), adaptive, max_steps, adjoint)
+
+
+@eqx.filter_jit
+def _solve(model, drive, m0, key, t0, dt, n_steps, every, save, monitors, thermal,
+           adaptive, max_steps, adjoint):
+    dtype = m0.dtype
+    args = (model, drive, jnp.asarray(t0, dtype), jnp.asarray(dt, dtype))
+    if thermal:
+        path = CounterBrownianPath(key, m0.shape, dtype)
+        terms = diffrax.MultiTerm(diffrax.ODETerm(_drift),
+                                  diffrax.ControlTerm(_diffusion, path))
+    else:
+        terms = diffrax.ODETerm(_drift)
+    if adaptive is None:
+        controller, budget = diffrax.ConstantStepSize(), every
+    else:
+        controller = adaptive
+        budget = max_steps if max_steps is not None else 4 * every + 16
+    solver = NormalizedHeun()
+    n_chunks = n_steps // every
+
+    def time(s):
+        return jnp.asarray(t0, dtype) + s * jnp.asarray(dt, dtype)
+
+    def chunk(carry, i):
+        m, mon, steps = carry
+        s0 = (i * every).astype(dtype)
+        s1 = ((i + 1) * every).astype(dtype)
+        sol = diffrax.diffeqsolve(
+            terms, solver, s0, s1, jnp.asarray(1.0, dtype), m, args=args,
+            saveat=diffrax.SaveAt(t1=True), stepsize_controller=controller,
+            max_steps=budget, adjoint=adjoint)
+        m1 = sol.ys[0]
+        t = time(s1)
+        m1 = eqx.error_if(m1, ~jnp.all(jnp.isfinite(m1)),
+                          "the magnetization became non-finite: check the drives "
+                          "and parameters for NaN or values that overflow, or reduce dt.")
+        mon = tuple(mo.update(st, t, m1) for mo, st in zip(monitors, mon))
+        out = None
+        if save.every is not None:
+            out = m1 if save.fn is None else save.fn(t, m1)
+        return (m1, mon, steps + sol.stats["num_steps"]), out
+
+    mon0 = tuple(mo.init(time(0.0), m0) for mo in monitors)
+    (m, mon, steps), outs = jax.lax.scan(
+        chunk, (m0, mon0, jnp.asarray(0, jnp.int32)), jnp.arange(n_chunks))
+    ts = ys = None
+    if save.every is not None:
+        first = m0 if save.fn is None else save.fn(time(0.0), m0)
+        ys = jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]), first, outs)
+        ts = time(jnp.arange(n_chunks + 1, dtype=dtype) * every)
+    return Solution(m=m, ts=ts, ys=ys, monitors=mon, num_steps=steps)

@@ -1,0 +1,25 @@
+"""The Brown thermal field."""
+
+import jax.numpy as jnp
+
+from ._constants import GAMMA0, KB, MU0
+from ._custom_types import PerJunction
+from ._layer import FreeLayer
+
+
+def thermal_field_strength(layer: FreeLayer) -> PerJunction:
+    r"""$\sigma$ of the Brown thermal field, in A m$^{-1}$ s$^{1/2}$.
+
+    The thermal field is Gaussian white noise added to $\mathbf H_\mathrm{eff}$ in the
+    Gilbert equation (Stratonovich sense) with
+    $\langle H_i(t) H_j(t')\rangle = \sigma^2 \delta_{ij}\delta(t-t')$,
+
+    $$\sigma^2 = \frac{2 \alpha k_B T}{\gamma_0 \mu_0 M_s V},$$
+
+    so over a step $\Delta t$ the field is $\sigma\, \Delta W / \Delta t$ with
+    $\Delta W \sim \mathcal N(0, \Delta t)$ (Brown, Phys. Rev. 130, 1677, 1963;
+    Garcia-Palacios and Lazaro, Phys. Rev. B 58, 14937, 1998). This makes the
+    Boltzmann distribution $\propto \exp(-V e(\mathbf m)/k_B T)$ stationary.
+    """
+    return jnp.sqrt(2 * layer.alpha * KB * layer.temperature_K
+                    / (GAMMA0 * MU0 * layer.Ms * layer.volume_m3))

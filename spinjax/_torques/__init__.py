@@ -1,0 +1,1 @@
+"""Spin torques, one per file, entered into the Gilbert equation as equivalent fields."""
