@@ -3,7 +3,7 @@
 The public API; implementation modules are private, one concept per file.
 """
 
-from . import _constants as constants
+from . import constants
 from ._brownian import CounterBrownianPath
 from ._drive import Constant, Drive, Inputs
 from ._fields.base import AbstractField

@@ -3,10 +3,12 @@
 import math
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._custom_types import PerJunction
-from ._params import NONNEGATIVE, POSITIVE, check_concrete, param
+from ._params import NONNEGATIVE, POSITIVE, InvalidParameterError, check_concrete, param
 
 
 class FreeLayer(eqx.Module):
@@ -18,7 +20,8 @@ class FreeLayer(eqx.Module):
     **Fields:**
 
     - `Ms`: saturation magnetization $M_s$ in A/m, $> 0$.
-    - `alpha`: Gilbert damping $\alpha$ (dimensionless), $> 0$.
+    - `alpha`: Gilbert damping $\alpha$ (dimensionless), $\ge 0$; $\alpha = 0$ (pure
+      precession) only at $T = 0$, since it decouples the spin from the heat bath.
     - `thickness_m`: free-layer thickness $t_F$ in m, $> 0$ (enters interfacial
       anisotropy, VCMA and the spin-torque prefactors).
     - `area_m2`: cross-section area $A$ in m$^2$, $> 0$; the volume is $V = A t_F$.
@@ -26,18 +29,32 @@ class FreeLayer(eqx.Module):
     """
 
     Ms: PerJunction = param("A/m", POSITIVE)
-    alpha: PerJunction = param("1", POSITIVE)
+    alpha: PerJunction = param("1", NONNEGATIVE)
     thickness_m: PerJunction = param("m", POSITIVE)
     area_m2: PerJunction = param("m^2", POSITIVE)
     temperature_K: PerJunction = param("K", NONNEGATIVE, default=0.0)
 
     def __check_init__(self):
         check_concrete(self)
+        check_bath_coupling(self)
 
     @property
     def volume_m3(self) -> PerJunction:
         """Magnetic volume $V = A t_F$ in m$^3$."""
         return self.area_m2 * self.thickness_m
+
+
+def check_bath_coupling(layer: FreeLayer) -> None:
+    """Raise for alpha = 0 at T > 0 (concrete values; traced ones are checked in the solve)."""
+    a, t = layer.alpha, layer.temperature_K
+    if isinstance(a, jax.core.Tracer) or isinstance(t, jax.core.Tracer):
+        return
+    bad = np.asarray((a == 0) & (t > 0))
+    if np.any(bad):
+        raise InvalidParameterError(
+            "FreeLayer.alpha = 0 with temperature_K > 0: the valid range of alpha is "
+            "(0, inf) at T > 0 (alpha = 0 decouples the spin from the heat bath); use "
+            "alpha = 0 only at T = 0.")
 
 
 def disk_area(diameter_m) -> PerJunction:

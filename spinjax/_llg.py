@@ -2,7 +2,7 @@
 
 import jax.numpy as jnp
 
-from ._constants import GAMMA0
+from .constants import GAMMA0
 from ._custom_types import Magnetization, PerJunction, Vector
 
 

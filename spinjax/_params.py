@@ -90,7 +90,7 @@ def _describe(value: np.ndarray, ok: np.ndarray) -> str:
     bad = value[~ok] if value.ndim else value
     first = np.ravel(bad)[0]
     count = int(np.size(ok) - np.count_nonzero(ok))
-    return f"{first!r}" + (f" ({count} of {np.size(ok)} elements invalid)" if value.ndim else "")
+    return f"{float(first):.6g}" + (f" ({count} of {np.size(ok)} elements invalid)" if value.ndim else "")
 
 
 def check_concrete(module: eqx.Module) -> None:

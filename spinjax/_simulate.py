@@ -201,6 +201,11 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
         raise SimulationInputError(
             "adaptive step-size control needs a deterministic solve: set every "
             "temperature_K to 0 or pass thermal=False.")
+    if thermal:
+        layer = model.layer
+        m0 = _check(m0, ~jnp.any((layer.alpha == 0) & (layer.temperature_K > 0)),
+                    "FreeLayer.alpha = 0 with temperature_K > 0: alpha must be in (0, inf) "
+                    "at T > 0.")
     if thermal and key is None:
         raise SimulationInputError("key is required when the thermal field is on "
                                    "(temperature_K > 0): pass jax.random.key(seed).")

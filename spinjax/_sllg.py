@@ -5,7 +5,7 @@ import jax
 import jax.numpy as jnp
 import lineax as lx
 
-from ._constants import GAMMA0
+from .constants import GAMMA0
 from ._custom_types import Magnetization, PerJunction, Scalar, Vector
 from ._drive import Drive, Inputs
 from ._fields.base import AbstractField
@@ -65,7 +65,8 @@ class SLLG(eqx.Module):
 
     def drift(self, t: Scalar, m: Magnetization, drive: Drive) -> Vector:
         """Deterministic $\\dot{\\mathbf m}$ in 1/s at time `t` (s)."""
-        return llg_rhs(m, self.gilbert_field(m, drive(t)), self.layer.alpha)
+        inputs = Inputs(*(jnp.asarray(x, m.dtype) for x in drive(t)))
+        return llg_rhs(m, self.gilbert_field(m, inputs), self.layer.alpha)
 
     def noise(self, m: Magnetization, scale=1.0) -> lx.FunctionLinearOperator:
         """The linear map $d\\mathbf W \\mapsto$ its contribution to $d\\mathbf m$,

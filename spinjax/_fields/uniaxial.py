@@ -2,7 +2,7 @@
 
 import jax.numpy as jnp
 
-from .._constants import MU0
+from ..constants import MU0
 from .._custom_types import PerJunction, Vector
 from .._params import check_concrete, param
 from .base import AbstractField, col, dot, unit

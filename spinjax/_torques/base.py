@@ -4,7 +4,7 @@ import abc
 
 import equinox as eqx
 
-from .._constants import E_CHARGE, HBAR, MU0
+from ..constants import E_CHARGE, HBAR, MU0
 from .._custom_types import Magnetization, PerJunction, Vector
 from .._drive import Inputs
 from .._layer import FreeLayer
