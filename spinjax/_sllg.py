@@ -97,10 +97,12 @@ class SLLG(eqx.Module):
         shape = jnp.broadcast_shapes(*(jnp.shape(x)[:-1] for x in inputs[:1]),
                                      *(jnp.shape(x) for x in inputs[1:]),
                                      jnp.shape(self.layer.Ms))
-        zero = jnp.zeros((*shape, 3))
+        dtype = jnp.result_type(self.layer.Ms)
+        inputs = Inputs(*(jnp.asarray(x, dtype) for x in inputs))
+        zero = jnp.zeros((*shape, 3), dtype)
         h0 = self.effective_field(zero, inputs)
         frob2 = 0.0
-        for e in jnp.eye(3):
+        for e in jnp.eye(3, dtype=dtype):
             frob2 = frob2 + jnp.sum((self.effective_field(zero + e, inputs) - h0) ** 2, -1)
         h = jnp.linalg.norm(h0, axis=-1) + jnp.sqrt(frob2)
         for term in self.torques:
