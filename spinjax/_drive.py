@@ -48,7 +48,9 @@ class Drive(eqx.Module):
     Each argument is ``None`` (zero), a constant array, or a callable ``f(t)`` that
     returns an array; callables may close over traced values or be ``eqx.Module``s, so
     a drive is jit-compiled and differentiated with the solve. Values broadcast against
-    the junction axes.
+    the junction axes. A drive function is a static part of the compiled solve: a new
+    Python ``lambda`` on every call recompiles, so build one function (or an
+    ``eqx.Module`` whose parameters are arrays) and reuse it.
 
     **Arguments:**
 
@@ -63,6 +65,7 @@ class Drive(eqx.Module):
     voltage_V: object
     j_stt_A_per_m2: object
     j_sot_A_per_m2: object
+    given: tuple[str, ...] = eqx.field(static=True)
 
     def __init__(self, field_A_per_m: DriveLike = None, voltage_V: DriveLike = None,
                  j_stt_A_per_m2: DriveLike = None, j_sot_A_per_m2: DriveLike = None):
@@ -70,6 +73,10 @@ class Drive(eqx.Module):
         self.voltage_V = _as_function(voltage_V, 0.0)
         self.j_stt_A_per_m2 = _as_function(j_stt_A_per_m2, 0.0)
         self.j_sot_A_per_m2 = _as_function(j_sot_A_per_m2, 0.0)
+        self.given = tuple(name for name, x in (
+            ("field_A_per_m", field_A_per_m), ("voltage_V", voltage_V),
+            ("j_stt_A_per_m2", j_stt_A_per_m2), ("j_sot_A_per_m2", j_sot_A_per_m2))
+            if x is not None)
 
     def __call__(self, t: Scalar) -> Inputs:
         return Inputs(

@@ -49,7 +49,7 @@ def check_bath_coupling(layer: FreeLayer) -> None:
     a, t = layer.alpha, layer.temperature_K
     if isinstance(a, jax.core.Tracer) or isinstance(t, jax.core.Tracer):
         return
-    bad = np.asarray((a == 0) & (t > 0))
+    bad = (np.asarray(a) == 0) & (np.asarray(t) > 0)
     if np.any(bad):
         raise InvalidParameterError(
             "FreeLayer.alpha = 0 with temperature_K > 0: the valid range of alpha is "

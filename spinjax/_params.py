@@ -35,9 +35,11 @@ class Interval:
     closed_hi: bool = False
 
     def contains(self, x):
+        """Elementwise membership; NumPy in, NumPy out (also under a jit trace)."""
+        xp = np if isinstance(x, (np.ndarray, np.generic, float, int)) else jnp
         lo_ok = (x >= self.lo) if self.closed_lo else (x > self.lo)
         hi_ok = (x <= self.hi) if self.closed_hi else (x < self.hi)
-        return lo_ok & hi_ok & jnp.isfinite(x)
+        return lo_ok & hi_ok & xp.isfinite(x)
 
     def __str__(self) -> str:
         left = "[" if self.closed_lo else "("

@@ -84,27 +84,55 @@ def _cast(tree, dtype):
 
 
 @eqx.filter_jit
-def _probe_inputs(model, drive, ts):
-    """Finite flags per drive component and the largest precession rate, over `ts`."""
+def _probe_drives(drive, ts):
+    """Per drive component over `ts`: any non-finite value, the first bad time, and the
+    time of the largest magnitude (reduced over junctions inside the map)."""
     def probe(t):
         inputs = drive(t)
         finite = jnp.stack([jnp.all(jnp.isfinite(x)) for x in inputs])
-        return finite, jnp.max(model.max_rate(inputs))
+        size = jnp.stack([jnp.max(jnp.abs(x)) for x in inputs])
+        return finite, size
 
-    finite, rate = jax.lax.map(probe, ts)
+    finite, size = jax.lax.map(probe, ts)
     bad = ~finite
-    first_bad = ts[jnp.argmax(bad, axis=0)]
-    return jnp.any(bad, axis=0), first_bad, jnp.max(rate), jnp.max(model.thermal_rate())
+    return (jnp.any(bad, axis=0), ts[jnp.argmax(bad, axis=0)],
+            ts[jnp.argmax(jnp.where(bad, -jnp.inf, size), axis=0)])
+
+
+@eqx.filter_jit
+def _probe_rates(model, drive, ts):
+    """The largest precession rate over junctions and `ts`, and the thermal rate."""
+    rate = jax.lax.map(lambda t: jnp.max(model.max_rate(drive(t))), ts)
+    return jnp.max(rate), jnp.max(model.thermal_rate())
 
 
 _DRIVE_NAMES = ("field_A_per_m", "voltage_V", "j_stt_A_per_m2", "j_sot_A_per_m2")
 
 
+def _check_drives_used(model, drive):
+    """A drive that no term of the model reads is almost surely a mistake: raise."""
+    used = {name for term in (*model.fields, *model.torques) for name in term.inputs_used}
+    for name in drive.given:
+        if name in used:
+            continue
+        raise SimulationInputError(
+            f"Drive({name}=...) is given but no term of the model reads it; add the term "
+            f"that does ({_CONSUMERS[name]}) to the SLLG, or drop the drive.")
+
+
+_CONSUMERS = {"field_A_per_m": "Zeeman", "voltage_V": "VCMAAnisotropy",
+              "j_stt_A_per_m2": "SlonczewskiSTT", "j_sot_A_per_m2": "SpinOrbitTorque"}
+
+
 def _check_inputs(model, drive, m0, t0, dt, n_steps, max_angle, thermal):
-    """Sample the drive at up to 1025 times: finite values and the step bound."""
-    n_probe = min(n_steps, 1024) + 1
-    ts = t0 + dt * jnp.round(jnp.linspace(0, n_steps, n_probe)).astype(m0.dtype)
-    any_bad, first_bad, rate, th_rate = _probe_inputs(model, drive, ts)
+    """Sample the drives at up to 1025 times for finite values, and bound the step at
+    33 evenly spaced times plus the time of each drive's largest magnitude."""
+    def grid(n):
+        return t0 + dt * jnp.round(jnp.linspace(0, n_steps, min(n_steps, n) + 1)).astype(
+            m0.dtype)
+
+    any_bad, first_bad, peak = _probe_drives(drive, grid(1024))
+    rate, th_rate = _probe_rates(model, drive, jnp.concatenate([grid(32), peak]))
     concrete = _is_concrete(any_bad, rate, th_rate)
     for k, name in enumerate(_DRIVE_NAMES):
         where = f" at t = {float(first_bad[k]):.6g} s" if concrete else " in [t0, t1]"
@@ -209,6 +237,7 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     if thermal and key is None:
         raise SimulationInputError("key is required when the thermal field is on "
                                    "(temperature_K > 0): pass jax.random.key(seed).")
+    _check_drives_used(model, drive)
     m0 = _check_inputs(model, drive, m0, float(t0), float(dt), n_steps, max_angle, thermal)
     return _solve(model, drive, m0, key, float(t0), float(dt), n_steps, every, save,
                   tuple(monitors), bool(thermal), adaptive, max_steps, adjoint)

@@ -37,7 +37,8 @@ def test_demag_factor_range_and_vector_shape():
 
 
 def _model(**layer):
-    return sj.SLLG(sj.FreeLayer(**{**GOOD, **layer}), (sj.UniaxialAnisotropy(K_u=5e5),))
+    fields = (sj.UniaxialAnisotropy(K_u=5e5), sj.VCMAAnisotropy(K_i0=0.0, xi=60e-15))
+    return sj.SLLG(sj.FreeLayer(**{**GOOD, **layer}), fields)
 
 
 def test_shapes_that_do_not_broadcast():
@@ -83,11 +84,11 @@ def test_traced_bad_parameter_raises_inside_jit():
 def test_traced_nan_drive_raises_inside_jit():
     @jax.jit
     def run(amplitude):
-        drive = sj.Drive(field_A_per_m=lambda t: amplitude * jnp.array([1.0, 0.0, 0.0]))
+        drive = sj.Drive(voltage_V=lambda t: amplitude * t / 1e-11)
         return sj.simulate(_model(), jnp.array([0.0, 0.0, 1.0]), t1=1e-11, dt=1e-12,
                            key=jax.random.key(0), drive=drive).m
 
-    with pytest.raises(Exception, match=r"drive field_A_per_m is not finite"):
+    with pytest.raises(Exception, match=r"drive voltage_V is not finite"):
         run(jnp.nan).block_until_ready()
 
 
@@ -108,3 +109,22 @@ def test_missing_key_and_bad_m0():
         sj.simulate(_model(), jnp.ones((4, 2)), t1=1e-11, dt=1e-12, key=jax.random.key(0))
     with pytest.raises(sj.SimulationInputError, match=r"m0 must be finite and non-zero"):
         sj.simulate(_model(), jnp.zeros(3), t1=1e-11, dt=1e-12, key=jax.random.key(0))
+
+
+def test_drive_without_a_term_that_reads_it():
+    """A field drive on a model without Zeeman would be silently ignored: it raises."""
+    assert not any(isinstance(t, sj.Zeeman) for t in _model().fields)
+    drive = sj.Drive(field_A_per_m=jnp.array([1e4, 0.0, 0.0]))
+    with pytest.raises(sj.SimulationInputError,
+                       match=r"Drive\(field_A_per_m=...\) is given but no term.*Zeeman"):
+        sj.simulate(_model(), jnp.array([0.0, 0.0, 1.0]), t1=1e-11, dt=1e-12,
+                    key=jax.random.key(0), drive=drive)
+
+
+def test_simulate_under_jit_with_a_concrete_model():
+    model = _model()
+    run = jax.jit(lambda m0: sj.simulate(model, m0, t1=1e-11, dt=1e-12,
+                                         key=jax.random.key(0)).m)
+    eager = sj.simulate(model, jnp.array([0.0, 0.0, 1.0]), t1=1e-11, dt=1e-12,
+                        key=jax.random.key(0)).m
+    assert float(jnp.max(jnp.abs(run(jnp.array([0.0, 0.0, 1.0])) - eager))) < 1e-6

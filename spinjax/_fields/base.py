@@ -1,6 +1,7 @@
 """The interface every effective-field term implements."""
 
 import abc
+from typing import ClassVar
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -35,6 +36,9 @@ class AbstractField(eqx.Module):
     The built-in terms are affine in $\mathbf m$ ($\mathbf H = \mathbf H_0 + A\mathbf m$),
     which :meth:`spinjax.SLLG.max_rate` uses to bound the precession rate.
     """
+
+    inputs_used: ClassVar[tuple[str, ...]] = ()
+    """The names of the :class:`spinjax.Inputs` the term reads (checked by simulate)."""
 
     @abc.abstractmethod
     def field(self, m: Magnetization, layer: FreeLayer, inputs: Inputs) -> Vector:

@@ -34,6 +34,8 @@ class VCMAAnisotropy(AbstractField):
     - `axis`: the interface normal, default $\hat z$.
     """
 
+    inputs_used = ("voltage_V",)
+
     K_i0: PerJunction = param("J/m^2")
     xi: PerJunction = param("J/(V m)", default=0.0)
     t_ox_m: PerJunction = param("m", POSITIVE, default=1e-9)

@@ -19,6 +19,8 @@ class Zeeman(AbstractField):
       time-dependent part comes from ``Drive(field_A_per_m=...)``.
     """
 
+    inputs_used = ("field_A_per_m",)
+
     bias_A_per_m: Vector = param("A/m", event_ndim=1, default=(0.0, 0.0, 0.0))
 
     def __check_init__(self):

@@ -1,6 +1,7 @@
 """The interface every spin-torque term implements."""
 
 import abc
+from typing import ClassVar
 
 import equinox as eqx
 
@@ -29,6 +30,9 @@ class AbstractTorque(eqx.Module):
     terms) then follows for all terms at once in :func:`spinjax.llg_rhs`.
     Torques are not conservative and have no energy.
     """
+
+    inputs_used: ClassVar[tuple[str, ...]] = ()
+    """The names of the :class:`spinjax.Inputs` the torque reads (checked by simulate)."""
 
     @abc.abstractmethod
     def field(self, m: Magnetization, layer: FreeLayer, inputs: Inputs) -> Vector:

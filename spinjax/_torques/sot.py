@@ -32,6 +32,8 @@ class SpinOrbitTorque(AbstractTorque):
     - `sigma`: spin polarization direction, shape (3,) or (*N, 3); default $\hat y$.
     """
 
+    inputs_used = ("j_sot_A_per_m2",)
+
     xi_dl: PerJunction = param("1")
     xi_fl: PerJunction = param("1", default=0.0)
     sigma: Vector = param("1", event_ndim=1, default=(0.0, 1.0, 0.0))

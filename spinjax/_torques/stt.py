@@ -36,6 +36,8 @@ class SlonczewskiSTT(AbstractTorque):
     - `field_like_ratio`: $\beta$ (dimensionless); default 0.
     """
 
+    inputs_used = ("j_stt_A_per_m2",)
+
     polarizer: Vector = param("1", event_ndim=1, default=(0.0, 0.0, 1.0))
     polarization: PerJunction = param("1", UNIT_INTERVAL, default=0.6)
     asymmetry: PerJunction = param("1", POSITIVE, default=1.0)
