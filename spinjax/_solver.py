@@ -1,12 +1,9 @@
 """The default sLLG scheme: Heun with renormalization of m after each step."""
 
 import diffrax
-import jax.numpy as jnp
 
 
-def normalize(m):
-    """Project onto the unit sphere along the last axis: ``m / |m|``."""
-    return m / jnp.linalg.norm(m, axis=-1, keepdims=True)
+from ._vector import normalize
 
 
 class NormalizedHeun(diffrax.Heun):

@@ -11,19 +11,8 @@ from .._drive import Inputs
 from .._layer import FreeLayer
 
 
-def col(x):
-    """Append a length-1 axis so a per-junction scalar broadcasts against (*N, 3)."""
-    return jnp.asarray(x)[..., None]
-
-
-def unit(v: Vector) -> Vector:
-    """``v / |v|`` along the last axis."""
-    return v / jnp.linalg.norm(v, axis=-1, keepdims=True)
-
-
-def dot(a: Vector, b: Vector) -> PerJunction:
-    """Row-wise dot product over the last axis."""
-    return jnp.sum(a * b, axis=-1)
+from .._vector import col, dot  # noqa: F401  (re-exported for the terms)
+from .._vector import normalize as unit  # noqa: F401
 
 
 class AbstractField(eqx.Module):
