@@ -11,6 +11,7 @@ from ._fields.demag import Demagnetization
 from ._fields.uniaxial import UniaxialAnisotropy
 from ._fields.vcma import VCMAAnisotropy
 from ._fields.zeeman import Zeeman
+from ._increments import AbstractIncrements, GaussianIncrements, RademacherIncrements
 from ._layer import FreeLayer, disk_area, ellipse_area
 from ._llg import llg_rhs
 from ._monitors import AbstractMonitor, FirstPassage
@@ -24,7 +25,8 @@ from ._torques.sot import SpinOrbitTorque
 from ._torques.stt import SlonczewskiSTT
 
 __all__ = [
-    "AbstractField", "AbstractMonitor", "AbstractTorque", "Constant", "CounterBrownianPath",
+    "AbstractField", "AbstractIncrements", "AbstractMonitor", "GaussianIncrements",
+    "RademacherIncrements", "AbstractTorque", "Constant", "CounterBrownianPath",
     "Demagnetization", "Drive", "FirstPassage", "FreeLayer", "Inputs",
     "InvalidParameterError", "NormalizedHeun", "SLLG", "Save", "SimulationInputError",
     "SlonczewskiSTT", "Solution", "SpinOrbitTorque", "UniaxialAnisotropy", "VCMAAnisotropy",

@@ -8,6 +8,8 @@ import jax.random as jr
 from diffrax import AbstractBrownianPath, BrownianIncrement
 from jaxtyping import PRNGKeyArray
 
+from ._increments import AbstractIncrements, GaussianIncrements
+
 
 class CounterBrownianPath(AbstractBrownianPath):
     r"""Brownian motion on a unit-step grid whose increment over step $n$ is
@@ -31,12 +33,15 @@ class CounterBrownianPath(AbstractBrownianPath):
     sub-unit intervals are then not independent, so adaptive stepping must not be used
     with noise.
 
-    **Fields:** `key` a JAX PRNG key; `shape` the increment's shape (*N, 3); `dtype`.
+    **Fields:** `key` a JAX PRNG key; `shape` the increment's shape (*N, 3); `dtype`;
+    `increments` the law of the standardized increment (default Gaussian; see
+    :class:`spinjax.RademacherIncrements` for a faster weak-order-1 alternative).
     """
 
     key: PRNGKeyArray
     shape: tuple[int, ...] = eqx.field(static=True)
     dtype: jnp.dtype = eqx.field(static=True, default=jnp.float32)
+    increments: AbstractIncrements = GaussianIncrements()
     levy_area: type[BrownianIncrement] = eqx.field(static=True, default=BrownianIncrement)
 
     @property
@@ -48,8 +53,8 @@ class CounterBrownianPath(AbstractBrownianPath):
         return jnp.inf
 
     def increment(self, step: jax.Array) -> jax.Array:
-        """The standard-normal increment of integer step `step`, shape `self.shape`."""
-        return jr.normal(jr.fold_in(self.key, step), self.shape, self.dtype)
+        """The standardized increment of integer step `step`, shape `self.shape`."""
+        return self.increments.sample(jr.fold_in(self.key, step), self.shape, self.dtype)
 
     def evaluate(self, t0, t1=None, left=True, use_levy=False):
         del left

@@ -12,6 +12,7 @@ import numpy as np
 from ._brownian import CounterBrownianPath
 from ._custom_types import Magnetization
 from ._drive import Drive
+from ._increments import AbstractIncrements, GaussianIncrements
 from ._monitors import AbstractMonitor
 from ._params import InvalidParameterError, validate
 from ._sllg import SLLG
@@ -158,6 +159,7 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
              t0: float = 0.0, save: Save = Save(), monitors: tuple[AbstractMonitor, ...] = (),
              thermal: bool | None = None, adaptive: diffrax.AbstractStepSizeController | None = None,
              max_angle: float = 0.5, max_steps: int | None = None,
+             noise: AbstractIncrements = GaussianIncrements(),
              adjoint: diffrax.AbstractAdjoint = diffrax.RecursiveCheckpointAdjoint()) -> Solution:
     r"""Integrate the stochastic LLG of an array of junctions from `t0` to `t1` (s).
 
@@ -188,6 +190,9 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     - `max_angle`: the stability bound, the largest precession (or rms thermal) angle
       in rad per step; a `dt` above it raises.
     - `max_steps`: step budget per save interval for adaptive solves.
+    - `noise`: the law of the standardized increments: ``GaussianIncrements()``
+      (Brownian paths, the default) or ``RademacherIncrements()`` (weak order 1 only:
+      right expectations, not paths; several times faster on CPU).
     """
     drive = Drive() if drive is None else drive
     for name, v in (("t0", t0), ("t1", t1), ("dt", dt)):
@@ -240,16 +245,16 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     _check_drives_used(model, drive)
     m0 = _check_inputs(model, drive, m0, float(t0), float(dt), n_steps, max_angle, thermal)
     return _solve(model, drive, m0, key, float(t0), float(dt), n_steps, every, save,
-                  tuple(monitors), bool(thermal), adaptive, max_steps, adjoint)
+                  tuple(monitors), bool(thermal), adaptive, max_steps, adjoint, noise)
 
 
 @eqx.filter_jit
 def _solve(model, drive, m0, key, t0, dt, n_steps, every, save, monitors, thermal,
-           adaptive, max_steps, adjoint):
+           adaptive, max_steps, adjoint, noise):
     dtype = m0.dtype
     args = (model, drive, jnp.asarray(t0, dtype), jnp.asarray(dt, dtype))
     if thermal:
-        path = CounterBrownianPath(key, m0.shape, dtype)
+        path = CounterBrownianPath(key, m0.shape, dtype, noise)
         terms = diffrax.MultiTerm(diffrax.ODETerm(_drift),
                                   diffrax.ControlTerm(_diffusion, path))
     else:
