@@ -16,7 +16,9 @@ from ._layer import FreeLayer, disk_area, ellipse_area
 from ._llg import llg_rhs
 from ._monitors import AbstractMonitor, FirstPassage
 from ._params import InvalidParameterError
-from ._simulate import SimulationInputError, Save, Solution, simulate
+from ._checks import SimulationInputError
+from ._save import Save, Solution
+from ._simulate import simulate
 from ._sllg import SLLG
 from ._solver import NormalizedHeun, normalize
 from ._thermal import thermal_field_strength

@@ -1,8 +1,6 @@
 """`simulate`: the sLLG solve of a junction array with diffrax."""
 
 import math
-from collections.abc import Callable
-
 import diffrax
 import equinox as eqx
 import jax
@@ -10,60 +8,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._brownian import CounterBrownianPath
-from ._custom_types import Magnetization
+from ._checks import (
+    SimulationInputError, _check, _check_drives_used, _check_inputs, _is_concrete)
 from ._drive import Drive
 from ._increments import AbstractIncrements, GaussianIncrements
 from ._monitors import AbstractMonitor
-from ._params import InvalidParameterError, validate
+from ._params import validate
+from ._save import Save, Solution
 from ._sllg import SLLG
 from ._solver import NormalizedHeun, normalize
-
-
-class Save(eqx.Module):
-    """What a solve records besides the final state.
-
-    - ``Save()``: the final state only (memory of order N).
-    - ``Save(every=k)``: the state at $t_0$ and every k-th step (N x steps/k).
-    - ``Save(every=k, fn=f)``: ``f(t, m)`` instead of ``m``, e.g. a mean of $m_z$
-      (``lambda t, m: m[..., 2].mean()``), so memory does not grow with N.
-    """
-
-    every: int | None = eqx.field(static=True, default=None)
-    fn: Callable | None = None
-
-
-class Solution(eqx.Module):
-    """The result of :func:`simulate`.
-
-    - `m`: the final magnetization, shape (*N, 3).
-    - `ts`: save times in s (``None`` without ``Save(every=...)``).
-    - `ys`: the saved states or observables, leading axis over `ts`.
-    - `monitors`: the final state of each monitor, in the order given.
-    - `num_steps`: the number of steps taken.
-    """
-
-    m: Magnetization
-    ts: jax.Array | None
-    ys: object
-    monitors: tuple
-    num_steps: jax.Array
-
-
-class SimulationInputError(ValueError):
-    """A drive, time grid or initial state that cannot be simulated."""
-
-
-def _is_concrete(*xs) -> bool:
-    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(xs))
-
-
-def _check(state, ok, message):
-    """Raise for a concrete failed check, attach ``eqx.error_if`` for a traced one."""
-    if _is_concrete(ok):
-        if not bool(ok):
-            raise SimulationInputError(message)
-        return state
-    return eqx.error_if(state, ~ok, message)
 
 
 def _drift(s, m, args):
@@ -82,77 +35,6 @@ def _cast(tree, dtype):
             return x.astype(dtype)
         return x
     return jax.tree.map(f, tree)
-
-
-@eqx.filter_jit
-def _probe_drives(drive, ts):
-    """Per drive component over `ts`: any non-finite value, the first bad time, and the
-    time of the largest magnitude (reduced over junctions inside the map)."""
-    def probe(t):
-        inputs = drive(t)
-        finite = jnp.stack([jnp.all(jnp.isfinite(x)) for x in inputs])
-        size = jnp.stack([jnp.max(jnp.abs(x)) for x in inputs])
-        return finite, size
-
-    finite, size = jax.lax.map(probe, ts)
-    bad = ~finite
-    return (jnp.any(bad, axis=0), ts[jnp.argmax(bad, axis=0)],
-            ts[jnp.argmax(jnp.where(bad, -jnp.inf, size), axis=0)])
-
-
-@eqx.filter_jit
-def _probe_rates(model, drive, ts):
-    """The largest precession rate over junctions and `ts`, and the thermal rate."""
-    rate = jax.lax.map(lambda t: jnp.max(model.max_rate(drive(t))), ts)
-    return jnp.max(rate), jnp.max(model.thermal_rate())
-
-
-_DRIVE_NAMES = ("field_A_per_m", "voltage_V", "j_stt_A_per_m2", "j_sot_A_per_m2")
-
-
-def _check_drives_used(model, drive):
-    """A drive that no term of the model reads is almost surely a mistake: raise."""
-    used = {name for term in (*model.fields, *model.torques) for name in term.inputs_used}
-    for name in drive.given:
-        if name in used:
-            continue
-        raise SimulationInputError(
-            f"Drive({name}=...) is given but no term of the model reads it; add the term "
-            f"that does ({_CONSUMERS[name]}) to the SLLG, or drop the drive.")
-
-
-_CONSUMERS = {"field_A_per_m": "Zeeman", "voltage_V": "VCMAAnisotropy",
-              "j_stt_A_per_m2": "SlonczewskiSTT", "j_sot_A_per_m2": "SpinOrbitTorque"}
-
-
-def _check_inputs(model, drive, m0, t0, dt, n_steps, max_angle, thermal):
-    """Sample the drives at up to 1025 times for finite values, and bound the step at
-    33 evenly spaced times plus the time of each drive's largest magnitude."""
-    def grid(n):
-        return t0 + dt * jnp.round(jnp.linspace(0, n_steps, min(n_steps, n) + 1)).astype(
-            m0.dtype)
-
-    any_bad, first_bad, peak = _probe_drives(drive, grid(1024))
-    rate, th_rate = _probe_rates(model, drive, jnp.concatenate([grid(32), peak]))
-    concrete = _is_concrete(any_bad, rate, th_rate)
-    for k, name in enumerate(_DRIVE_NAMES):
-        where = f" at t = {float(first_bad[k]):.6g} s" if concrete else " in [t0, t1]"
-        m0 = _check(m0, ~any_bad[k], f"drive {name} is not finite{where}; a drive must "
-                    "return finite values for all t in [t0, t1].")
-    angle = rate * dt
-    hint = (f"turns m by {float(angle):.3g} rad per step; use dt <= "
-            f"{dt * max_angle / float(angle):.4g} s" if concrete else "is too fast")
-    m0 = _check(m0, angle <= max_angle,
-                f"dt = {dt:.4g} s is above the stability bound max_angle = {max_angle} rad "
-                f"per step: the fastest precession {hint}.")
-    if thermal:
-        th = th_rate * math.sqrt(dt)
-        size = f" is {float(th):.3g} rad" if concrete else ""
-        m0 = _check(m0, th <= max_angle,
-                    f"dt = {dt:.4g} s is above the stability bound of the thermal field: "
-                    f"the rms thermal kick per step{size}, more than max_angle = "
-                    f"{max_angle} rad; reduce dt.")
-    return m0
 
 
 def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | None = None,

@@ -4,15 +4,12 @@ import abc
 from typing import ClassVar
 
 import equinox as eqx
-import jax.numpy as jnp
 
 from .._custom_types import Magnetization, PerJunction, Vector
 from .._drive import Inputs
 from .._layer import FreeLayer
 
 
-from .._vector import col, dot  # noqa: F401  (re-exported for the terms)
-from .._vector import normalize as unit  # noqa: F401
 
 
 class AbstractField(eqx.Module):

@@ -5,7 +5,8 @@ import jax.numpy as jnp
 from ..constants import MU0
 from .._custom_types import Vector
 from .._params import Interval, check_concrete, param
-from .base import AbstractField, col
+from .._vector import col
+from .base import AbstractField
 
 
 class Demagnetization(AbstractField):

@@ -1,11 +1,11 @@
 """Bulk (magnetocrystalline) uniaxial anisotropy along an arbitrary axis."""
 
-import jax.numpy as jnp
 
 from ..constants import MU0
 from .._custom_types import PerJunction, Vector
 from .._params import check_concrete, param
-from .base import AbstractField, col, dot, unit
+from .._vector import col, dot, normalize
+from .base import AbstractField
 
 
 class UniaxialAnisotropy(AbstractField):
@@ -30,8 +30,8 @@ class UniaxialAnisotropy(AbstractField):
         check_concrete(self)
 
     def field(self, m, layer, inputs):
-        u = unit(self.axis)
+        u = normalize(self.axis)
         return col(2 * self.K_u / (MU0 * layer.Ms) * dot(m, u)) * u
 
     def energy_density(self, m, layer, inputs):
-        return -self.K_u * dot(m, unit(self.axis)) ** 2
+        return -self.K_u * dot(m, normalize(self.axis)) ** 2

@@ -1,11 +1,11 @@
 """Interfacial anisotropy under voltage control (VCMA)."""
 
-import jax.numpy as jnp
 
 from ..constants import MU0
 from .._custom_types import PerJunction, Vector
 from .._params import POSITIVE, check_concrete, param
-from .base import AbstractField, col, dot, unit
+from .._vector import col, dot, normalize
+from .base import AbstractField
 
 
 class VCMAAnisotropy(AbstractField):
@@ -49,10 +49,10 @@ class VCMAAnisotropy(AbstractField):
         return self.K_i0 - self.xi * voltage_V / self.t_ox_m
 
     def field(self, m, layer, inputs):
-        u = unit(self.axis)
+        u = normalize(self.axis)
         k = self.K_i(inputs.voltage_V) / layer.thickness_m
         return col(2 * k / (MU0 * layer.Ms) * dot(m, u)) * u
 
     def energy_density(self, m, layer, inputs):
         k = self.K_i(inputs.voltage_V) / layer.thickness_m
-        return -k * dot(m, unit(self.axis)) ** 2
+        return -k * dot(m, normalize(self.axis)) ** 2

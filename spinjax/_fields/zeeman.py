@@ -5,7 +5,8 @@ import jax.numpy as jnp
 from ..constants import MU0
 from .._custom_types import Vector
 from .._params import check_concrete, param
-from .base import AbstractField, dot
+from .._vector import dot
+from .base import AbstractField
 
 
 class Zeeman(AbstractField):

@@ -4,7 +4,7 @@ import jax.numpy as jnp
 
 from .._custom_types import PerJunction, Vector
 from .._params import check_concrete, param
-from .._fields.base import col, unit
+from .._vector import col, normalize
 from .base import AbstractTorque, torque_field_per_current
 
 
@@ -42,7 +42,7 @@ class SpinOrbitTorque(AbstractTorque):
         check_concrete(self)
 
     def field(self, m, layer, inputs):
-        s = unit(self.sigma)
+        s = normalize(self.sigma)
         a = torque_field_per_current(layer) * inputs.j_sot_A_per_m2
         return col(self.xi_dl * a) * jnp.cross(m, s) + col(self.xi_fl * a) * s
 

@@ -4,7 +4,7 @@ import jax.numpy as jnp
 
 from .._custom_types import PerJunction, Vector
 from .._params import POSITIVE, REAL, UNIT_INTERVAL, check_concrete, param
-from .._fields.base import col, dot, unit
+from .._vector import col, dot, normalize
 from .base import AbstractTorque, torque_field_per_current
 
 
@@ -52,7 +52,7 @@ class SlonczewskiSTT(AbstractTorque):
         return 2 * self.polarization * l2 / ((l2 + 1) + (l2 - 1) * cos_theta)
 
     def field(self, m, layer, inputs):
-        p = unit(self.polarizer)
+        p = normalize(self.polarizer)
         a_j = (torque_field_per_current(layer) * self.efficiency(dot(m, p))
                * inputs.j_stt_A_per_m2)
         return col(a_j) * (jnp.cross(m, p) + col(self.field_like_ratio) * p)

@@ -1,0 +1,100 @@
+"""Checks of a solve's inputs: finite drives, drives some term reads, the step bound.
+
+Concrete failures raise :class:`SimulationInputError` with the offending name and
+value; traced ones (inside ``jit``/``grad``) are attached to the state with
+``eqx.error_if`` so they still stop the run.
+"""
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+
+class SimulationInputError(ValueError):
+    """A drive, time grid or initial state that cannot be simulated."""
+
+
+def _is_concrete(*xs) -> bool:
+    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(xs))
+
+
+def _check(state, ok, message):
+    """Raise for a concrete failed check, attach ``eqx.error_if`` for a traced one."""
+    if _is_concrete(ok):
+        if not bool(ok):
+            raise SimulationInputError(message)
+        return state
+    return eqx.error_if(state, ~ok, message)
+
+
+@eqx.filter_jit
+def _probe_drives(drive, ts):
+    """Per drive component over `ts`: any non-finite value, the first bad time, and the
+    time of the largest magnitude (reduced over junctions inside the map)."""
+    def probe(t):
+        inputs = drive(t)
+        finite = jnp.stack([jnp.all(jnp.isfinite(x)) for x in inputs])
+        size = jnp.stack([jnp.max(jnp.abs(x)) for x in inputs])
+        return finite, size
+
+    finite, size = jax.lax.map(probe, ts)
+    bad = ~finite
+    return (jnp.any(bad, axis=0), ts[jnp.argmax(bad, axis=0)],
+            ts[jnp.argmax(jnp.where(bad, -jnp.inf, size), axis=0)])
+
+
+@eqx.filter_jit
+def _probe_rates(model, drive, ts):
+    """The largest precession rate over junctions and `ts`, and the thermal rate."""
+    rate = jax.lax.map(lambda t: jnp.max(model.max_rate(drive(t))), ts)
+    return jnp.max(rate), jnp.max(model.thermal_rate())
+
+
+_DRIVE_NAMES = ("field_A_per_m", "voltage_V", "j_stt_A_per_m2", "j_sot_A_per_m2")
+
+
+def _check_drives_used(model, drive):
+    """A drive that no term of the model reads is almost surely a mistake: raise."""
+    used = {name for term in (*model.fields, *model.torques) for name in term.inputs_used}
+    for name in drive.given:
+        if name in used:
+            continue
+        raise SimulationInputError(
+            f"Drive({name}=...) is given but no term of the model reads it; add the term "
+            f"that does ({_CONSUMERS[name]}) to the SLLG, or drop the drive.")
+
+
+_CONSUMERS = {"field_A_per_m": "Zeeman", "voltage_V": "VCMAAnisotropy",
+              "j_stt_A_per_m2": "SlonczewskiSTT", "j_sot_A_per_m2": "SpinOrbitTorque"}
+
+
+def _check_inputs(model, drive, m0, t0, dt, n_steps, max_angle, thermal):
+    """Sample the drives at up to 1025 times for finite values, and bound the step at
+    33 evenly spaced times plus the time of each drive's largest magnitude."""
+    def grid(n):
+        return t0 + dt * jnp.round(jnp.linspace(0, n_steps, min(n_steps, n) + 1)).astype(
+            m0.dtype)
+
+    any_bad, first_bad, peak = _probe_drives(drive, grid(1024))
+    rate, th_rate = _probe_rates(model, drive, jnp.concatenate([grid(32), peak]))
+    concrete = _is_concrete(any_bad, rate, th_rate)
+    for k, name in enumerate(_DRIVE_NAMES):
+        where = f" at t = {float(first_bad[k]):.6g} s" if concrete else " in [t0, t1]"
+        m0 = _check(m0, ~any_bad[k], f"drive {name} is not finite{where}; a drive must "
+                    "return finite values for all t in [t0, t1].")
+    angle = rate * dt
+    hint = (f"turns m by {float(angle):.3g} rad per step; use dt <= "
+            f"{dt * max_angle / float(angle):.4g} s" if concrete else "is too fast")
+    m0 = _check(m0, angle <= max_angle,
+                f"dt = {dt:.4g} s is above the stability bound max_angle = {max_angle} rad "
+                f"per step: the fastest precession {hint}.")
+    if thermal:
+        th = th_rate * math.sqrt(dt)
+        size = f" is {float(th):.3g} rad" if concrete else ""
+        m0 = _check(m0, th <= max_angle,
+                    f"dt = {dt:.4g} s is above the stability bound of the thermal field: "
+                    f"the rms thermal kick per step{size}, more than max_angle = "
+                    f"{max_angle} rad; reduce dt.")
+    return m0
