@@ -1,0 +1,464 @@
+"""Throughput of the stochastic LLG: spinjax vs a hand-written scan, NumPy and cmtj.
+
+Every implementation integrates the same physics: a perpendicular (PMA) CoFeB free
+layer (Ms = 1e6 A/m, alpha = 0.01, t = 1.2 nm, 50 nm disk, T = 300 K) with interfacial
+anisotropy K_i0 = 1e-3 J/m^2, thin-film demagnetization N = (0, 0, 1) and a 1e4 A/m
+in-plane bias, with the Brown thermal field, by the Stratonovich Heun scheme (one noise
+draw per step for predictor and corrector, m renormalized after each step), dt = 1 ps.
+
+- ``spinjax``: ``spinjax.simulate`` with final-state saving (float32).
+- ``spinjax_2pt``: the same with ``noise=spinjax.RademacherIncrements()``: two-point
+  increments with the first three moments of N(0, 1), so the same weak order (averages,
+  switching probabilities, equilibrium) but not the same paths. Reported beside, never
+  instead of, the Gaussian rows.
+- ``scan``: a jitted ``jax.lax.scan`` of the same Heun step (float32), noise drawn as
+  ``jax.random.normal(jax.random.fold_in(key, step), (N, 3))`` like spinjax, with the
+  field written as ``h0 + d * m`` and a reduction-free renormalization: the plain-XLA
+  reference. With the same key it follows spinjax's trajectory to float32 rounding.
+- ``numpy``: the same Heun step vectorized over junctions in NumPy (float64).
+- ``cmtj``: one ``cmtj.Junction`` (C++, float64) with its ``Heun`` solver, one junction
+  per call; its constants are set to spinjax's. cmtj is GPL and optional: it is
+  imported only in its worker and skipped when absent.
+
+For each (implementation, N) a fresh subprocess (``--worker``) runs one warm-up call
+and three timed calls and reports junction-steps per second (N x steps / median time),
+compile time (first call minus the median call) and peak resident memory (``VmHWM``).
+A full run makes two passes over all cases and keeps the faster per case, since other
+load on a shared machine only slows a pass down. cmtj is timed on min(N, k) junctions
+run one after another, with at least 2000 steps per junction so that its per-call
+overhead does not count, and its rate is extrapolated to N (its cost is linear in N).
+Memory rows run spinjax once at N = 1e6 for several step counts, to show that
+final-state memory does not grow with the number of steps (the full run includes the
+1e6 x 1e4 target).
+
+Usage::
+
+    python benchmarks/sllg_throughput.py            # full run (tens of minutes)
+    python benchmarks/sllg_throughput.py --quick    # about a minute
+
+A full run writes ``benchmarks/results/sllg_throughput.json`` and the tables in
+``benchmarks/README.md`` between the ``sllg_throughput`` markers; ``--quick`` writes
+``sllg_throughput_quick.json`` and prints the tables.
+"""
+
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+HERE = Path(__file__).resolve().parent
+PHYSICS = dict(Ms=1.0e6, alpha=0.01, thickness_m=1.2e-9, diameter_m=50e-9,
+               temperature_K=300.0, K_i0=1.0e-3, demag=(0.0, 0.0, 1.0),
+               bias=(1.0e4, 0.0, 0.0), dt=1e-12)
+IMPLS = ("spinjax", "spinjax_2pt", "scan", "numpy", "cmtj")
+# (N, steps): N x steps is 2e4-5e7 junction-steps per timed call.
+FULL_CASES = ((1, 20_000), (1_000, 5_000), (10_000, 1_000), (100_000, 200), (1_000_000, 50))
+QUICK_CASES = ((1, 2_000), (1_000, 200), (10_000, 100), (100_000, 20))
+FULL_MEMORY_STEPS, QUICK_MEMORY_STEPS = (100, 1_000, 10_000), (10, 100)
+CMTJ_JUNCTIONS, CMTJ_MIN_STEPS = {"full": 10, "quick": 3}, 2_000
+START, END = "<!-- sllg_throughput:start -->", "<!-- sllg_throughput:end -->"
+
+
+# ---------------------------------------------------------------- physics and models
+
+def derived_physics(physics: dict) -> dict:
+    """`physics` plus spinjax's constants, volume and thermal field strength sigma."""
+    import spinjax as sj
+    layer = _spinjax_layer(sj, physics)
+    return dict(physics, gamma0=sj.constants.GAMMA0, mu0=sj.constants.MU0,
+                area_m2=float(layer.area_m2), sigma=float(sj.thermal_field_strength(layer)))
+
+
+def _spinjax_layer(sj, p):
+    return sj.FreeLayer(Ms=p["Ms"], alpha=p["alpha"], thickness_m=p["thickness_m"],
+                        area_m2=sj.disk_area(p["diameter_m"]), temperature_K=p["temperature_K"])
+
+
+def affine_field(p: dict):
+    """H_eff = h0 + d * m (elementwise): bias, demag -Ms N m and interfacial anisotropy."""
+    h_k = 2 * p["K_i0"] / (p["mu0"] * p["Ms"] * p["thickness_m"])
+    d = [-p["Ms"] * n for n in p["demag"]]
+    d[2] += h_k
+    return list(p["bias"]), d
+
+
+def make_spinjax(p: dict, n: int, steps: int, two_point: bool = False):
+    import jax
+    import jax.numpy as jnp
+    import spinjax as sj
+    model = sj.SLLG(_spinjax_layer(sj, p), (
+        sj.VCMAAnisotropy(K_i0=p["K_i0"]), sj.Demagnetization(factors=p["demag"]),
+        sj.Zeeman(bias_A_per_m=p["bias"])))
+    m0 = jnp.tile(jnp.array([0.0, 0.0, 1.0], jnp.float32), (n, 1))
+    key, dt = jax.random.key(0), p["dt"]
+    noise = sj.RademacherIncrements() if two_point else sj.GaussianIncrements()
+    return lambda: sj.simulate(model, m0, t1=steps * dt, dt=dt, key=key,
+                               noise=noise).m.block_until_ready()
+
+
+def make_scan(p: dict, n: int, steps: int):
+    import jax
+    import jax.numpy as jnp
+    dt, alpha, f32 = p["dt"], p["alpha"], jnp.float32
+    h0, d = (jnp.asarray(v, f32) for v in affine_field(p))
+    c, th = -p["gamma0"] / (1 + alpha**2), p["sigma"] / dt**0.5
+
+    def rhs(m, h):
+        mxh = jnp.cross(m, h)
+        return c * (mxh + alpha * jnp.cross(m, mxh))
+
+    @jax.jit
+    def solve(m0, key):
+        def step(m, i):
+            h_th = th * jax.random.normal(jax.random.fold_in(key, i), m.shape, m.dtype)
+            k1 = rhs(m, h0 + d * m + h_th)
+            mp = m + dt * k1
+            k2 = rhs(mp, h0 + d * mp + h_th)
+            m1 = m + 0.5 * dt * (k1 + k2)
+            # m1 / |m1| without a reduction over the length-3 axis: a reduction
+            # (jnp.linalg.norm) splits XLA CPU's fusions and costs ~1.6x here.
+            return m1 * jax.lax.rsqrt(m1[:, :1] ** 2 + m1[:, 1:2] ** 2 + m1[:, 2:] ** 2), None
+        return jax.lax.scan(step, m0, jnp.arange(steps))[0]
+
+    m0 = jnp.tile(jnp.array([0.0, 0.0, 1.0], f32), (n, 1))
+    key = jax.random.key(0)
+    return lambda: solve(m0, key).block_until_ready()
+
+
+def make_numpy(p: dict, n: int, steps: int):
+    import numpy as np
+    dt, alpha = p["dt"], p["alpha"]
+    h0, d = (np.asarray(v) for v in affine_field(p))
+    c, th = -p["gamma0"] / (1 + alpha**2), p["sigma"] / dt**0.5
+
+    def rhs(m, h):
+        mxh = np.cross(m, h)
+        return c * (mxh + alpha * np.cross(m, mxh))
+
+    def run():
+        rng = np.random.default_rng(0)
+        m = np.tile([0.0, 0.0, 1.0], (n, 1))
+        for _ in range(steps):
+            h_th = th * rng.standard_normal((n, 3))
+            k1 = rhs(m, h0 + d * m + h_th)
+            mp = m + dt * k1
+            k2 = rhs(mp, h0 + d * mp + h_th)
+            m = m + 0.5 * dt * (k1 + k2)
+            m /= np.linalg.norm(m, axis=-1, keepdims=True)
+        return m
+    return run
+
+
+def make_cmtj(p: dict, n: int, steps: int, k: int):
+    """k junctions one after another on one prebuilt cmtj.Junction (construction untimed)."""
+    import cmtj
+    consts = cmtj.constants.PhysicalConstants
+    consts.set_gyromagnetic_ratio(p["gamma0"])
+    consts.set_magnetic_permeability(p["mu0"])
+    demag = [cmtj.CVector(*(p["demag"][i] if j == i else 0.0 for j in range(3)))
+             for i in range(3)]
+    z = cmtj.CVector(0.0, 0.0, 1.0)
+    # cmtj takes Ms in T (mu0 Ms), K in J/m^3 (K_i0 / t) and fields in A/m.
+    layer = cmtj.Layer("free", mag=z, anis=z, Ms=p["mu0"] * p["Ms"],
+                       thickness=p["thickness_m"], cellSurface=p["area_m2"],
+                       demagTensor=demag, damping=p["alpha"])
+    junction = cmtj.Junction([layer])
+    junction.setLayerAnisotropyDriver("free", cmtj.constantDriver(p["K_i0"] / p["thickness_m"]))
+    junction.setLayerExternalFieldDriver("free", cmtj.AxialDriver(
+        *(cmtj.constantDriver(b) for b in p["bias"])))
+    junction.setLayerTemperatureDriver("free", cmtj.constantDriver(p["temperature_K"]))
+    total = (steps + 0.5) * p["dt"]  # cmtj runs int(total / dt) steps
+
+    def run():
+        out = []
+        for _ in range(min(n, k)):
+            junction.clearLog()
+            junction.setLayerMagnetisation("free", z)
+            junction.runSimulation(total, p["dt"], total, False, False, cmtj.Heun)
+            m = junction.getLayerMagnetisation("free")
+            out.append((m.x, m.y, m.z))
+        return out
+    return run
+
+
+# ---------------------------------------------------------------- worker
+
+def peak_mem_mb() -> float:
+    """Peak resident memory of this process in MB: Linux's VmHWM, which starts afresh
+    in a new process (``ru_maxrss`` carries the parent's peak over fork and exec)."""
+    status = Path("/proc/self/status").read_text().splitlines()
+    return next(int(ln.split()[1]) for ln in status if ln.startswith("VmHWM:")) / 1024
+
+
+def measure(impl: str, n: int, steps: int, repeats: int, cmtj_k: int, physics: dict) -> dict:
+    """Time one (implementation, N, steps) case in this process; see the module docstring."""
+    if impl == "cmtj":
+        if importlib.util.find_spec("cmtj") is None:
+            return dict(impl=impl, n=n, steps=steps, skipped="cmtj is not installed")
+        steps = max(steps, CMTJ_MIN_STEPS)  # so its per-call overhead does not count
+        run, done = make_cmtj(physics, n, steps, cmtj_k), min(n, cmtj_k)
+    else:
+        make = dict(spinjax=make_spinjax, scan=make_scan, numpy=make_numpy,
+                    spinjax_2pt=lambda *a: make_spinjax(*a, two_point=True))[impl]
+        run, done = make(physics, n, steps), n
+    baseline = peak_mem_mb()
+    t0 = time.perf_counter()
+    out = run()
+    first = time.perf_counter() - t0
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = run()
+        times.append(time.perf_counter() - t0)
+    mz = statistics.fmean(m[2] for m in out) if impl == "cmtj" else float(out[..., 2].mean())
+    timed = statistics.median(times) if times else first
+    row = dict(impl=impl, n=n, steps=steps, junction_steps_per_s=done * steps / timed,
+               compile_s=(first - timed) if times and impl in ("spinjax", "spinjax_2pt", "scan")
+               else None,
+               peak_mem_mb=peak_mem_mb(), first_call_s=first, timed_s=times,
+               baseline_mem_mb=baseline, mean_mz=mz)
+    if impl == "cmtj":
+        row.update(junctions_run=done, note=f"extrapolated to N from {done} junction(s) x "
+                   f"{steps} steps simulated one after another")
+    if not times:
+        row["note"] = "single call, rate includes compilation"
+    return row
+
+
+# ---------------------------------------------------------------- driver
+
+def run_worker(impl, n, steps, repeats, cmtj_k, physics) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", impl, str(n), str(steps),
+           "--repeats", str(repeats), "--cmtj-junctions", str(cmtj_k),
+           "--physics", json.dumps(physics)]
+    proc = subprocess.run(cmd, capture_output=True, text=True,
+                          env=dict(os.environ, JAX_PLATFORMS="cpu"))
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode or not lines:
+        return dict(impl=impl, n=n, steps=steps, error=proc.stderr.strip()[-2000:])
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def source_version() -> str:
+    """The git commit and a sha256 of spinjax's sources: which spinjax was measured."""
+    import hashlib
+    digest = hashlib.sha256()
+    for path in sorted((HERE.parent / "spinjax").rglob("*.py")):
+        digest.update(path.read_bytes())
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE.parent,
+                         capture_output=True, text=True).stdout.strip()
+    return f"{git or 'unknown'} sources {digest.hexdigest()[:12]}"
+
+
+def machine_info(mode: str) -> dict:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
+                .splitlines() if ln.startswith("model name")), platform.processor())
+    mem_kb = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
+                  if ln.startswith("MemTotal"))
+
+    def version(pkg):
+        try:
+            return metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            return None
+    return dict(cpu=cpu, cores=os.cpu_count(), memory_gb=round(mem_kb / 2**20, 1),
+                platform=platform.platform(), python=platform.python_version(),
+                **{pkg: version(pkg) for pkg in ("jax", "jaxlib", "diffrax", "equinox",
+                                                  "numpy", "cmtj")},
+                date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                mode=mode, loadavg_start=os.getloadavg(), spinjax_start=source_version())
+
+
+def run_all(quick: bool, rounds: int, log=print) -> dict:
+    """All cases, each in its own worker. The throughput cases are run in `rounds`
+    passes and the fastest pass is kept per case: on a shared machine the other load
+    only ever slows a pass down (every pass's rate is kept under ``rates_by_round``)."""
+    mode = "quick" if quick else "full"
+    physics = derived_physics(PHYSICS)
+    machine, k = machine_info(mode), CMTJ_JUNCTIONS[mode]
+    best = {}
+    for _ in range(rounds):
+        for n, steps in QUICK_CASES if quick else FULL_CASES:
+            for impl in IMPLS:
+                row = dict(run_worker(impl, n, steps, 3, k, physics), kind="throughput",
+                           loadavg=os.getloadavg()[0])
+                log(json.dumps(row))
+                old = best.get((impl, n), {})
+                rates = old.get("rates_by_round", []) + [row.get("junction_steps_per_s")]
+                if row.get("junction_steps_per_s", 0) >= old.get("junction_steps_per_s", 0):
+                    best[(impl, n)] = row
+                best[(impl, n)]["rates_by_round"] = rates
+    rows = list(best.values())
+    for steps in QUICK_MEMORY_STEPS if quick else FULL_MEMORY_STEPS:
+        rows.append(dict(run_worker("spinjax", 1_000_000, steps, 0, k, physics), kind="memory",
+                         loadavg=os.getloadavg()[0]))
+        log(json.dumps(rows[-1]))
+    machine.update(loadavg_end=os.getloadavg(), spinjax_end=source_version(), rounds=rounds)
+    return dict(machine=machine, physics=physics, rows=rows)
+
+
+# ---------------------------------------------------------------- report
+
+def _n(n: int) -> str:
+    e = len(str(n)) - 1
+    return f"1e{e}" if n == 10**e and e > 1 else str(n)
+
+
+def _fmt(x, spec=".3g"):
+    return "—" if x is None else format(x, spec)
+
+
+def _throughput_table(tput: dict, ns: list) -> tuple[list, dict]:
+    out = ["| N | steps | spinjax | spinjax 2-point | scan | numpy | cmtj | spinjax/scan "
+           "| spinjax/cmtj | 2-point/cmtj |", "|---:|" * 1 + "---:|" * 9]
+    ratios = {}
+    for n in ns:
+        rate = {i: tput[(i, n)]["junction_steps_per_s"] if (i, n) in tput else None
+                for i in IMPLS}
+        steps = next(tput[(i, n)]["steps"] for i in IMPLS if (i, n) in tput)
+        ratios[n] = tuple(rate[a] / rate[b] if rate[a] and rate[b] else None
+                          for a, b in (("spinjax", "scan"), ("spinjax", "cmtj"),
+                                       ("spinjax_2pt", "cmtj")))
+        out.append(f"| {_n(n)} | {steps} | " + " | ".join(_fmt(rate[i]) for i in IMPLS)
+                   + f" | {_fmt(ratios[n][0], '.2f')} | {_fmt(ratios[n][1], '.1f')}"
+                   f" | {_fmt(ratios[n][2], '.1f')} |")
+    return out, ratios
+
+
+def _cost_table(tput: dict, ns: list) -> list:
+    out = ["| N | spinjax compile s | scan compile s | spinjax MB | spinjax 2-point MB "
+           "| scan MB | numpy MB | cmtj MB |", "|---:|" + "---:|" * 7]
+    for n in ns:
+        get = {i: tput.get((i, n), {}) for i in IMPLS}
+        out.append(f"| {_n(n)} | " + " | ".join(
+            [_fmt(get[i].get("compile_s"), ".2f") for i in ("spinjax", "scan")]
+            + [_fmt(get[i].get("peak_mem_mb"), ".0f") for i in IMPLS]) + " |")
+    return out
+
+
+def _targets(ratios: dict, mem: list) -> list:
+    out = []
+    big = [n for n in ratios if n >= 10_000]
+    for label, idx, target in (("spinjax >= 0.8x scan at N >= 1e4", 0, 0.8),
+                               ("spinjax >= 10x cmtj at N >= 1e4 (Gaussian noise)", 1, 10.0),
+                               ("spinjax >= 10x cmtj at N >= 1e4 (two-point noise, weak "
+                                "order 1)", 2, 10.0)):
+        vals = [(n, ratios[n][idx]) for n in big if ratios[n][idx] is not None]
+        text = ", ".join(f"N = {_n(n)}: {v:.2f}x" for n, v in vals)
+        verdict = "met" if all(v >= target for _, v in vals) else "NOT met"
+        out.append(f"- {label}: **{verdict}** ({text})." if vals
+                   else f"- {label}: not measured.")
+    peaks = ", ".join(f"{r['steps']} steps: {r['peak_mem_mb']:.0f} MB" for r in mem)
+    final = next((r for r in mem if r["steps"] >= 10_000), None)
+    if final is None:
+        out.append("- 1e6 x 1e4 final-state < 1 GB: not run in quick mode; peak memory of "
+                   f"spinjax at N = 1e6 by number of steps: {peaks}.")
+    else:
+        ok = final["peak_mem_mb"] < 1024
+        out.append(f"- 1e6 x 1e4 final-state < 1 GB: **{'met' if ok else 'NOT met'}** "
+                   f"(peak {final['peak_mem_mb']:.0f} MB; by number of steps: {peaks}).")
+    return out
+
+
+def report(result: dict) -> str:
+    """The README section: throughput, compile and memory tables and the targets."""
+    rows = [r for r in result["rows"] if "junction_steps_per_s" in r]
+    failed = [r for r in result["rows"] if "junction_steps_per_s" not in r]
+    tput = {(r["impl"], r["n"]): r for r in rows if r["kind"] == "throughput"}
+    mem = [r for r in rows if r["kind"] == "memory"]
+    ns = sorted({n for _, n in tput})
+    m = result["machine"]
+    rates, ratios = _throughput_table(tput, ns)
+    out = [f"Measured {m['date']} ({m['mode']} mode, {m['total_s'] / 60:.0f} min) on "
+           f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['platform']}; "
+           f"jax {m['jax']}, diffrax {m['diffrax']}, cmtj {m['cmtj']}. The machine was "
+           f"shared: load average {m['loadavg_start'][0]:.2f} at the start, "
+           f"{m['loadavg_end'][0]:.2f} at the end. spinjax: {m['spinjax_start']}"
+           + ("" if m["spinjax_start"] == m["spinjax_end"] else
+              f" at the start, **{m['spinjax_end']} at the end: spinjax changed during "
+              "the run**") + ".", "",
+           "Junction-steps per second: the median of 3 timed calls after a warm-up call, "
+           f"the fastest of {m['rounds']} pass(es) over all cases (the machine is shared). "
+           "cmtj simulates one junction per call: its rate is that of min(N, "
+           f"{CMTJ_JUNCTIONS[m['mode']]}) junctions run one after another, each for at least "
+           f"{CMTJ_MIN_STEPS} steps, extrapolated to N.", "",
+           *rates, "", "Compile time (first call minus median call) and peak resident "
+           "memory (VmHWM) of each worker process:", "", *_cost_table(tput, ns), "",
+           "spinjax with final-state saving at N = 1e6 (one call each in a fresh process; "
+           "wall time includes compilation):", "",
+           "| N | steps | peak MB | wall s |", "|---:|---:|---:|---:|",
+           *(f"| {_n(r['n'])} | {r['steps']} | {r['peak_mem_mb']:.0f} | "
+             f"{r['first_call_s']:.1f} |" for r in mem),
+           "", "Targets (2-core CPU):", "", *_targets(ratios, mem)]
+    out += [f"- failed or skipped: {r['impl']} N = {_n(r['n'])}: "
+            f"{r.get('skipped') or r.get('error', '')[-200:]}" for r in failed]
+    return "\n".join(out)
+
+
+def write_readme(path: Path, section: str) -> None:
+    """Replace the text between the markers in `path`, creating the README if needed."""
+    intro = ("# Benchmarks\n\n`sllg_throughput.py` measures the throughput (junction-steps "
+             "per second), compile time and peak memory of spinjax's stochastic LLG against "
+             "a hand-written `jax.lax.scan` of the same Heun step (the plain-XLA reference), "
+             "a NumPy "
+             "version and [cmtj](https://github.com/LemurPwned/cmtj), for 1 to 1e6 "
+             "PMA junctions at 300 K with dt = 1 ps; see the script's docstring for the "
+             "exact physics and method. Run it on a CPU with\n\n"
+             "    python benchmarks/sllg_throughput.py          # full run, tens of minutes\n"
+             "    python benchmarks/sllg_throughput.py --quick  # about a minute\n\n"
+             "A full run writes `results/sllg_throughput.json` and the section below "
+             "(`--quick` writes `results/sllg_throughput_quick.json` and only prints its "
+             "tables).\n\n"
+             f"{START}\n{END}\n")
+    text = path.read_text() if path.exists() else intro
+    if START not in text:
+        text = text.rstrip("\n") + f"\n\n{START}\n{END}\n"
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    path.write_text(f"{head}{START}\n{section}\n{END}{tail}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small cases, about a minute")
+    parser.add_argument("--worker", nargs=3, metavar=("IMPL", "N", "STEPS"),
+                        help="measure one case in this process and print it")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="passes over the throughput cases (default 2, quick 1)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cmtj-junctions", type=int, default=CMTJ_JUNCTIONS["full"])
+    parser.add_argument("--physics", type=json.loads, default=None)
+    parser.add_argument("--out", type=Path, default=None, help="default results/"
+                        "sllg_throughput.json (quick: sllg_throughput_quick.json)")
+    args = parser.parse_args(argv)
+    if args.worker:
+        impl, n, steps = args.worker[0], int(args.worker[1]), int(args.worker[2])
+        physics = args.physics or derived_physics(PHYSICS)
+        row = measure(impl, n, steps, args.repeats, args.cmtj_junctions, physics)
+        print("RESULT " + json.dumps(row), flush=True)
+        return
+    t0 = time.perf_counter()
+    rounds = args.rounds or (1 if args.quick else 2)
+    result = run_all(args.quick, rounds, log=lambda s: print(s, file=sys.stderr, flush=True))
+    result["machine"]["total_s"] = time.perf_counter() - t0
+    out = args.out or HERE / "results" / f"sllg_throughput{'_quick' * args.quick}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    section = report(result)
+    if not args.quick:  # the README keeps the numbers of the last full run
+        write_readme(HERE / "README.md", section)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()
