@@ -60,7 +60,7 @@ and 1.2 V and then with $P_\mathrm{sw} \approx 1$; with device variation the ris
 broad sigmoid ($P_\mathrm{sw} = 0.5$ near 1.05 V) that peaks at about 0.95 near 1.8 V
 and declines slowly beyond: in devices with weaker anisotropy the faster precession has
 carried $m$ past $-\hat z$ back towards the equator when the pulse ends, and their
-outcome becomes a coin toss. 35-55 s on a 2-core CPU.
+outcome becomes a coin toss. About 12 s on a 2-core CPU (measured from a fresh clone, compile included).
 
 Usage::
 
