@@ -88,6 +88,9 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     if n_steps < 1 or abs(steps_real - n_steps) > 1e-6 * max(1, n_steps):
         raise SimulationInputError(
             f"(t1 - t0) / dt = {steps_real!r} must be a positive integer number of steps.")
+    if save.every is None and save.fn is not None:
+        raise SimulationInputError("Save(fn=...) needs every=k: the function is applied "
+                                   "at every k-th step (the final state is always in .m).")
     every = n_steps if save.every is None else int(save.every)
     if every < 1 or n_steps % every:
         raise SimulationInputError(

@@ -96,6 +96,7 @@ def test_traced_nan_drive_raises_inside_jit():
     (dict(t1=1.05e-11, dt=1e-12), r"integer number of steps"),
     (dict(t1=1e-11, dt=-1e-12), r"dt = -1e-12 must be a finite positive"),
     (dict(t1=1e-11, dt=1e-12, save=sj.Save(every=3)), r"must divide the number of steps 10"),
+    (dict(t1=1e-11, dt=1e-12, save=sj.Save(fn=lambda t, m: m)), r"Save\(fn=...\) needs every"),
 ])
 def test_bad_time_grid(kwargs, pattern):
     with pytest.raises(sj.SimulationInputError, match=pattern):
