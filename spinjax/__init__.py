@@ -16,6 +16,8 @@ from ._layer import FreeLayer, disk_area, ellipse_area
 from ._llg import llg_rhs
 from ._monitors import AbstractMonitor, FirstPassage
 from ._params import InvalidParameterError
+from ._pulses.base import AbstractPulse, Sequence, Sum
+from ._pulses.shapes import GaussianPulse, PiecewiseLinear, Sinusoid, Trapezoid, rectangular
 from ._checks import SimulationInputError
 from ._save import Save, Solution
 from ._simulate import simulate
@@ -27,6 +29,8 @@ from ._torques.sot import SpinOrbitTorque
 from ._torques.stt import SlonczewskiSTT
 
 __all__ = [
+    "AbstractPulse", "GaussianPulse", "PiecewiseLinear", "Sequence", "Sinusoid", "Sum",
+    "Trapezoid", "rectangular",
     "AbstractField", "AbstractIncrements", "AbstractMonitor", "GaussianIncrements",
     "RademacherIncrements", "AbstractTorque", "Constant", "CounterBrownianPath",
     "Demagnetization", "Drive", "FirstPassage", "FreeLayer", "Inputs",

@@ -1,0 +1,1 @@
+"""Pulse waveforms: differentiable functions of time used as drives."""
