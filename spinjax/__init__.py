@@ -21,6 +21,7 @@ from ._pulses.shapes import GaussianPulse, PiecewiseLinear, Sinusoid, Trapezoid,
 from ._checks import SimulationInputError
 from ._save import Save, Solution
 from ._simulate import simulate
+from ._readout.tmr import TMR, midpoint_threshold
 from ._sllg import SLLG
 from ._solver import NormalizedHeun, normalize
 from ._thermal import thermal_field_strength
@@ -30,7 +31,7 @@ from ._torques.stt import SlonczewskiSTT
 
 __all__ = [
     "AbstractPulse", "GaussianPulse", "PiecewiseLinear", "Sequence", "Sinusoid", "Sum",
-    "Trapezoid", "rectangular",
+    "Trapezoid", "rectangular", "TMR", "midpoint_threshold",
     "AbstractField", "AbstractIncrements", "AbstractMonitor", "GaussianIncrements",
     "RademacherIncrements", "AbstractTorque", "Constant", "CounterBrownianPath",
     "Demagnetization", "Drive", "FirstPassage", "FreeLayer", "Inputs",

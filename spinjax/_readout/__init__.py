@@ -1,0 +1,1 @@
+"""Electrical readout of the magnetization: magnetoresistance and thresholded reads."""
