@@ -4,6 +4,9 @@ The public API; implementation modules are private, one concept per file.
 """
 
 from . import constants
+from ._bits.debias import bias, von_neumann, xor_streams
+from ._bits.numbers import (
+    gaussian_box_muller, gaussian_clt, gaussian_inverse_cdf, gaussian_quality, uniforms)
 from ._brownian import CounterBrownianPath
 from ._drive import Constant, Drive, Inputs
 from ._fields.base import AbstractField
@@ -31,7 +34,9 @@ from ._torques.stt import SlonczewskiSTT
 
 __all__ = [
     "AbstractPulse", "GaussianPulse", "PiecewiseLinear", "Sequence", "Sinusoid", "Sum",
-    "Trapezoid", "rectangular", "TMR", "midpoint_threshold",
+    "Trapezoid", "rectangular", "TMR", "midpoint_threshold", "bias", "von_neumann",
+    "xor_streams", "gaussian_box_muller", "gaussian_clt", "gaussian_inverse_cdf",
+    "gaussian_quality", "uniforms",
     "AbstractField", "AbstractIncrements", "AbstractMonitor", "GaussianIncrements",
     "RademacherIncrements", "AbstractTorque", "Constant", "CounterBrownianPath",
     "Demagnetization", "Drive", "FirstPassage", "FreeLayer", "Inputs",

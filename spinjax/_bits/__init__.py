@@ -1,0 +1,1 @@
+"""Random bits from junction arrays: debiasing, and bits turned into numbers."""
