@@ -10,6 +10,7 @@ import math
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 
 class SimulationInputError(ValueError):
@@ -66,6 +67,22 @@ def _check_drives_used(model, drive):
             f"that does ({_CONSUMERS[name]}) to the SLLG, or drop the drive.")
 
 
+def _check_drive_shapes(drive, batch_shape, t0):
+    """Each drive's value must broadcast to the junction shape (plus (3,) for a field)."""
+    shapes = jax.eval_shape(drive, jnp.asarray(t0))
+    for name, value in zip(_DRIVE_NAMES, shapes):
+        event = (3,) if name == "field_A_per_m" else ()
+        target = tuple(batch_shape) + event
+        try:
+            ok = np.broadcast_shapes(value.shape, target) == target
+        except ValueError:
+            ok = False
+        if not ok:
+            raise SimulationInputError(
+                f"drive {name} returns shape {value.shape}, which does not broadcast to "
+                f"{target} (the junction shape{' + (3,)' if event else ''}).")
+
+
 _CONSUMERS = {"field_A_per_m": "Zeeman", "voltage_V": "VCMAAnisotropy",
               "j_stt_A_per_m2": "SlonczewskiSTT", "j_sot_A_per_m2": "SpinOrbitTorque"}
 
@@ -79,22 +96,33 @@ def _check_inputs(model, drive, m0, t0, dt, n_steps, max_angle, thermal):
 
     any_bad, first_bad, peak = _probe_drives(drive, grid(1024))
     rate, th_rate = _probe_rates(model, drive, jnp.concatenate([grid(32), peak]))
-    concrete = _is_concrete(any_bad, rate, th_rate)
-    for k, name in enumerate(_DRIVE_NAMES):
-        where = f" at t = {float(first_bad[k]):.6g} s" if concrete else " in [t0, t1]"
-        m0 = _check(m0, ~any_bad[k], f"drive {name} is not finite{where}; a drive must "
-                    "return finite values for all t in [t0, t1].")
     angle = rate * dt
-    hint = (f"turns m by {float(angle):.3g} rad per step; use dt <= "
-            f"{dt * max_angle / float(angle):.4g} s" if concrete else "is too fast")
-    m0 = _check(m0, angle <= max_angle,
-                f"dt = {dt:.4g} s is above the stability bound max_angle = {max_angle} rad "
-                f"per step: the fastest precession {hint}.")
-    if thermal:
-        th = th_rate * math.sqrt(dt)
-        size = f" is {float(th):.3g} rad" if concrete else ""
-        m0 = _check(m0, th <= max_angle,
-                    f"dt = {dt:.4g} s is above the stability bound of the thermal field: "
-                    f"the rms thermal kick per step{size}, more than max_angle = "
-                    f"{max_angle} rad; reduce dt.")
+    th = th_rate * math.sqrt(dt)
+    if not _is_concrete(any_bad, rate, th_rate):
+        for k, name in enumerate(_DRIVE_NAMES):
+            m0 = eqx.error_if(m0, any_bad[k], f"drive {name} is not finite in [t0, t1].")
+        m0 = eqx.error_if(m0, ~(angle <= max_angle),
+                          f"dt = {dt:.4g} s is above the stability bound max_angle = "
+                          f"{max_angle} rad per step of precession.")
+        if thermal:
+            m0 = eqx.error_if(m0, ~(th <= max_angle),
+                              f"dt = {dt:.4g} s is above the stability bound of the thermal "
+                              f"field (max_angle = {max_angle} rad per step).")
+        return m0
+    any_bad, first_bad, angle, th = jax.device_get((any_bad, first_bad, angle, th))
+    for k, name in enumerate(_DRIVE_NAMES):
+        if any_bad[k]:
+            raise SimulationInputError(
+                f"drive {name} is not finite at t = {float(first_bad[k]):.6g} s; a drive "
+                "must return finite values for all t in [t0, t1].")
+    if not angle <= max_angle:
+        raise SimulationInputError(
+            f"dt = {dt:.4g} s is above the stability bound max_angle = {max_angle} rad per "
+            f"step: the fastest precession turns m by {float(angle):.3g} rad per step; use "
+            f"dt <= {dt * max_angle / float(angle):.4g} s.")
+    if thermal and not th <= max_angle:
+        raise SimulationInputError(
+            f"dt = {dt:.4g} s is above the stability bound of the thermal field: the rms "
+            f"thermal kick per step is {float(th):.3g} rad, more than max_angle = "
+            f"{max_angle} rad; use dt <= {dt * (max_angle / float(th)) ** 2:.4g} s.")
     return m0

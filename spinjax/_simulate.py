@@ -9,7 +9,8 @@ import numpy as np
 
 from ._brownian import CounterBrownianPath
 from ._checks import (
-    SimulationInputError, _check, _check_drives_used, _check_inputs, _is_concrete)
+    SimulationInputError, _check, _check_drive_shapes, _check_drives_used, _check_inputs,
+    _is_concrete)
 from ._drive import Drive
 from ._increments import AbstractIncrements, GaussianIncrements
 from ._monitors import AbstractMonitor
@@ -74,7 +75,7 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     - `max_steps`: step budget per save interval for adaptive solves.
     - `noise`: the law of the standardized increments: ``GaussianIncrements()``
       (Brownian paths, the default) or ``RademacherIncrements()`` (weak order 1 only:
-      right expectations, not paths; several times faster on CPU).
+      right expectations, not paths; 1.7-2.1x faster on a 2-core CPU, measured).
     """
     drive = Drive() if drive is None else drive
     for name, v in (("t0", t0), ("t1", t1), ("dt", dt)):
@@ -128,6 +129,7 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
         raise SimulationInputError("key is required when the thermal field is on "
                                    "(temperature_K > 0): pass jax.random.key(seed).")
     _check_drives_used(model, drive)
+    _check_drive_shapes(drive, batch_shape, t0)
     m0 = _check_inputs(model, drive, m0, float(t0), float(dt), n_steps, max_angle, thermal)
     return _solve(model, drive, m0, key, float(t0), float(dt), n_steps, every, save,
                   tuple(monitors), bool(thermal), adaptive, max_steps, adjoint, noise)

@@ -48,12 +48,28 @@ def test_shapes_that_do_not_broadcast():
         sj.simulate(model, jnp.ones((4, 3)), t1=1e-11, dt=1e-12, key=jax.random.key(0))
 
 
+def test_drive_shape_that_does_not_broadcast():
+    drive = sj.Drive(voltage_V=jnp.zeros(5))
+    with pytest.raises(sj.SimulationInputError,
+                       match=r"drive voltage_V returns shape \(5,\).*\(4,\)"):
+        sj.simulate(_model(), jnp.tile(jnp.array([0.0, 0.0, 1.0]), (4, 1)), t1=1e-11,
+                    dt=1e-12, key=jax.random.key(0), drive=drive)
+
+
 def test_nan_in_drive_names_drive_and_time():
     drive = sj.Drive(voltage_V=lambda t: jnp.where(t > 5e-12, jnp.nan, 0.0))
     with pytest.raises(sj.SimulationInputError,
                        match=r"drive voltage_V is not finite at t = 6e-12 s"):
         sj.simulate(_model(), jnp.array([0.0, 0.0, 1.0]), t1=1e-11, dt=1e-12,
                     key=jax.random.key(0), drive=drive)
+
+
+def test_model_without_stiffness_runs():
+    """Zero precession rate (no field at all) must not divide by zero in the step check."""
+    layer = sj.FreeLayer(**GOOD)
+    sol = sj.simulate(sj.SLLG(layer, (sj.Zeeman(),)), jnp.array([0.0, 0.0, 1.0]),
+                      t1=1e-11, dt=1e-12, key=jax.random.key(0))
+    assert bool(jnp.all(jnp.isfinite(sol.m)))
 
 
 def test_dt_above_stability_bound():
