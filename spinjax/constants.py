@@ -21,3 +21,6 @@ E_CHARGE = 1.602176634e-19
 
 KB = 1.380649e-23
 """Boltzmann constant in J/K (exact in SI 2019)."""
+
+EPS0 = 8.8541878128e-12
+"""Vacuum permittivity in F/m (CODATA 2018)."""

@@ -1,0 +1,71 @@
+"""Energy per write and read of a junction: Joule heat in the barrier or channel and
+the charge of the barrier capacitance."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._params import InvalidParameterError
+from .mtj import MTJ
+
+_STATES = {"parallel": 1.0, "antiparallel": -1.0}
+
+
+def _state_m(device: MTJ, state: str):
+    if state not in _STATES:
+        raise InvalidParameterError(f"state = {state!r}; valid values are {sorted(_STATES)}.")
+    p = jnp.asarray(device.tmr.reference, jnp.result_type(device.tmr.r_p_ohm))
+    return _STATES[state] * p / jnp.linalg.norm(p)
+
+
+def _grid(pulse, num):
+    lo, hi = (float(np.max(np.asarray(x))) if i else float(np.min(np.asarray(x)))
+              for i, x in enumerate(pulse.support()))
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise InvalidParameterError("the pulse has an unbounded support; energy needs a "
+                                    "pulse of finite duration.")
+    return jnp.linspace(lo, hi, num)
+
+
+def _trapezoid(y, t):
+    return jnp.sum(0.5 * (y[1:] + y[:-1]) * (t[1:] - t[:-1])[(...,) + (None,) * (y.ndim - 1)],
+                   axis=0)
+
+
+def barrier_write_energy_J(device: MTJ, voltage_pulse, state: str = "parallel",
+                           num: int = 2001):
+    r"""Energy of a voltage pulse on the barrier, in J, per junction:
+
+    $$E = \int \frac{V(t)^2}{R(\theta, V(t))}\, dt + C V_\mathrm{max}^2,$$
+
+    the Joule heat of the tunnelling current in the state `state` ("parallel" or
+    "antiparallel": the two bound the heat of a write that switches) plus the energy
+    drawn to charge the junction capacitance once to the peak voltage and let it
+    discharge ($\tfrac12 C V^2$ stored, as much again lost in the driver). RESEARCH.md
+    section 4 quotes $E = V^2 t_p/R + C V^2$, which this is for a rectangular pulse.
+    """
+    t = _grid(voltage_pulse, num)
+    v = jax.vmap(voltage_pulse)(t)
+    m = _state_m(device, state)
+    r = device.tmr.resistance(jnp.broadcast_to(m, (*v.shape, 3)).astype(v.dtype), v)
+    v_max = jnp.max(jnp.abs(v), axis=0)
+    return _trapezoid(v**2 / r, t) + device.capacitance_F() * v_max**2
+
+
+def channel_write_energy_J(device: MTJ, current_density_pulse, num: int = 2001):
+    r"""Joule heat of an SOT write current in the heavy-metal channel, in J:
+    $E = R_\mathrm{ch} \int (J(t)\, w\, t_{HM})^2 dt$."""
+    if device.channel_ohm is None:
+        raise InvalidParameterError("device.channel_ohm is None: this junction has no "
+                                    "heavy-metal channel (a two-terminal MTJ).")
+    t = _grid(current_density_pulse, num)
+    j = jax.vmap(current_density_pulse)(t)
+    current = j * device.channel_cross_section_m2
+    return device.channel_ohm * _trapezoid(current**2, t)
+
+
+def read_energy_J(device: MTJ, voltage_V, duration_s, state: str = "antiparallel"):
+    """$V^2 t / R(\\theta, V) + C V^2$ of a read at `voltage_V` for `duration_s`, in J."""
+    m = _state_m(device, state)
+    r = device.tmr.resistance(m, voltage_V)
+    return voltage_V**2 * duration_s / r + device.capacitance_F() * voltage_V**2
