@@ -37,7 +37,9 @@ def _probe_drives(drive, ts):
     def probe(t):
         inputs = drive(t)
         finite = jnp.stack([jnp.all(jnp.isfinite(x)) for x in inputs])
-        size = jnp.stack([jnp.max(jnp.abs(x)) for x in inputs])
+        # Drives may mix precisions (a float64 pulse beside float32 zeros): compare in
+        # the dtype of the time grid.
+        size = jnp.stack([jnp.max(jnp.abs(x)).astype(ts.dtype) for x in inputs])
         return finite, size
 
     finite, size = jax.lax.map(probe, ts)

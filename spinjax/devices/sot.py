@@ -4,6 +4,7 @@ import jax.numpy as jnp
 
 from .._fields.demag import Demagnetization, ellipsoid_factors
 from .._fields.vcma import VCMAAnisotropy
+from .._fields.zeeman import Zeeman
 from .._layer import FreeLayer, ellipse_area
 from .._readout.tmr import TMR
 from .._sllg import SLLG
@@ -48,7 +49,7 @@ def sot_mtj(*, length_m=180e-9, width_m=60e-9, thickness_m=1.6e-9, Ms=1.0e6,
     model = SLLG(
         layer,
         fields=(VCMAAnisotropy(K_i0=K_i0, t_ox_m=t_ox_m),
-                Demagnetization(jnp.asarray(ellipsoid_factors(semi), jnp.result_type(area)))),
+                Demagnetization(jnp.asarray(ellipsoid_factors(semi), jnp.result_type(area))), Zeeman()),
         torques=(SpinOrbitTorque(xi_dl=xi_dl, xi_fl=xi_fl, sigma=(0.0, 1.0, 0.0)),),
     )
     cross = jnp.asarray(channel_width_m) * channel_thickness_m

@@ -2,6 +2,7 @@
 
 from .._fields.demag import Demagnetization, disk_factors
 from .._fields.vcma import VCMAAnisotropy
+from .._fields.zeeman import Zeeman
 from .._layer import FreeLayer, disk_area
 from .._readout.tmr import TMR
 from .._sllg import SLLG
@@ -41,7 +42,7 @@ def stt_mtj(*, diameter_m=40e-9, thickness_m=1.3e-9, Ms=1.1e6, alpha=0.027,
     model = SLLG(
         layer,
         fields=(VCMAAnisotropy(K_i0=K_i0, xi=xi, t_ox_m=t_ox_m),
-                Demagnetization(disk_factors(diameter_m, thickness_m))),
+                Demagnetization(disk_factors(diameter_m, thickness_m)), Zeeman()),
         torques=(BiasDrivenSTT(stt, tmr),),
     )
     return MTJ(model=model, tmr=tmr, t_ox_m=t_ox_m)

@@ -2,6 +2,7 @@
 
 from .._fields.demag import Demagnetization, disk_factors
 from .._fields.vcma import VCMAAnisotropy
+from .._fields.zeeman import Zeeman
 from .._layer import FreeLayer, disk_area
 from .._readout.tmr import TMR
 from .._sllg import SLLG
@@ -39,7 +40,7 @@ def superparamagnetic_mtj(*, diameter_m=20e-9, thickness_m=1.5e-9, Ms=1.1e6,
     model = SLLG(
         layer,
         fields=(VCMAAnisotropy(K_i0=K_i0, xi=xi, t_ox_m=t_ox_m),
-                Demagnetization(disk_factors(diameter_m, thickness_m))),
+                Demagnetization(disk_factors(diameter_m, thickness_m)), Zeeman()),
         torques=(BiasDrivenSTT(SlonczewskiSTT(polarization=polarization), tmr),),
     )
     return MTJ(model=model, tmr=tmr, t_ox_m=t_ox_m)

@@ -1,0 +1,14 @@
+"""Experiments on simulated devices: each a function returning a result with
+``to_json()`` and ``plot(path)``, and a ``spinjax`` command-line subcommand."""
+
+from ._stats import wilson_interval
+from .rh_loop import RHLoop, rh_loop
+from .switching import (
+    SwitchingMap, WriteErrorRate, first_maximum, half_precession_period_s, switching_map,
+    write_error_rate)
+
+__all__ = [
+    "RHLoop", "SwitchingMap", "WriteErrorRate", "first_maximum",
+    "half_precession_period_s", "rh_loop", "switching_map", "wilson_interval",
+    "write_error_rate",
+]

@@ -1,0 +1,192 @@
+"""Switching experiments on junction arrays: probability maps P_sw(amplitude, width),
+the precessional window and write error rates."""
+
+import dataclasses
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._drive import Drive
+from .._increments import AbstractIncrements, GaussianIncrements
+from .._params import InvalidParameterError
+from .._pulses.shapes import Trapezoid
+from .._save import Save
+from .._simulate import simulate
+from ..constants import GAMMA0
+from ..devices.mtj import MTJ
+from ._stats import wilson_interval
+
+_INPUTS = ("voltage_V", "j_sot_A_per_m2", "j_stt_A_per_m2", "field_A_per_m")
+
+
+def _positive_array(name, x):
+    a = np.atleast_1d(np.asarray(x, dtype=np.float64))
+    if a.ndim != 1 or a.size < 1 or not np.all(np.isfinite(a)):
+        raise InvalidParameterError(f"{name} must be a non-empty 1-d array of finite "
+                                    f"values; got {np.asarray(x)!r}.")
+    return a
+
+
+@dataclasses.dataclass(frozen=True)
+class SwitchingMap:
+    """Counts of switched junctions on a grid of pulse amplitudes and widths.
+
+    `switched[i, j]` of `trials` junctions switched at width `widths_s[i]` and
+    amplitude `amplitudes[j]` (unit: `input_name`'s). `p`, `ci_low`, `ci_high` are
+    the estimate and its Wilson 95 % interval.
+    """
+
+    amplitudes: np.ndarray
+    widths_s: np.ndarray
+    switched: np.ndarray
+    trials: int
+    input_name: str
+
+    @property
+    def p(self) -> np.ndarray:
+        return self.switched / self.trials
+
+    @property
+    def ci(self):
+        return wilson_interval(self.switched, self.trials)
+
+    def to_json(self) -> dict:
+        lo, hi = self.ci
+        return {"input": self.input_name, "amplitudes": self.amplitudes.tolist(),
+                "widths_s": self.widths_s.tolist(), "trials": int(self.trials),
+                "switched": self.switched.tolist(), "p_sw": self.p.tolist(),
+                "wilson95_low": lo.tolist(), "wilson95_high": hi.tolist()}
+
+    def save_json(self, path):
+        with open(path, "w") as f:
+            json.dump(self.to_json(), f, indent=1)
+
+    def plot(self, path):
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        lo, hi = self.ci
+        fig, axes = plt.subplots(1, 2 if len(self.widths_s) > 1 else 1,
+                                 figsize=(10 if len(self.widths_s) > 1 else 5, 3.8),
+                                 squeeze=False)
+        ax = axes[0, 0]
+        for i, w in enumerate(self.widths_s):
+            ax.errorbar(self.amplitudes, self.p[i], yerr=[self.p[i] - lo[i], hi[i] - self.p[i]],
+                        marker="o", ms=3, capsize=2, label=f"{w * 1e9:.3g} ns")
+        ax.set(xlabel=f"amplitude ({self.input_name})", ylabel="P_sw (Wilson 95 %)")
+        ax.legend(fontsize=7, title="width")
+        if len(self.widths_s) > 1:
+            im = axes[0, 1].pcolormesh(self.amplitudes, self.widths_s * 1e9, self.p,
+                                       vmin=0, vmax=1, shading="nearest", cmap="viridis")
+            axes[0, 1].set(xlabel=f"amplitude ({self.input_name})", ylabel="width (ns)")
+            fig.colorbar(im, ax=axes[0, 1], label="P_sw")
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+
+
+def switching_map(device: MTJ, amplitudes, widths_s, *, n: int, key, dt: float = 2e-12,
+                  edge_s: float = 20e-12, delay_s: float = 0.1e-9, settle_s: float = 1e-9,
+                  input_name: str = "voltage_V", start_well: int = 1, m0=None,
+                  noise: AbstractIncrements = GaussianIncrements()) -> SwitchingMap:
+    r"""$P_\mathrm{sw}$ of `n` junctions for every (width, amplitude) pair: one solve.
+
+    Each junction starts in the `start_well` of the device's easy axis (drawn from
+    the Boltzmann distribution by :meth:`MTJ.thermal_state`, or `m0` of shape (n, 3)),
+    receives a trapezoidal pulse (`edge_s` rise and fall, plateau `width`) on the
+    drive `input_name` after `delay_s`, and relaxes for `settle_s`; it has switched
+    if it ends in the other well. The grid is put on the junction axes, shape
+    (widths, amplitudes, n), so one jitted :func:`spinjax.simulate` covers the map;
+    the same n initial states are used at every grid point (common random numbers),
+    each grid point has its own thermal noise. A device with variation (leaves of
+    shape (n,)) is the same array of devices at every grid point.
+    """
+    amps = _positive_array("amplitudes", amplitudes)
+    widths = _positive_array("widths_s", widths_s)
+    if np.any(widths < 0):
+        raise InvalidParameterError(f"widths_s = {widths.tolist()}: the valid range of a "
+                                    f"pulse width is [0, inf) s.")
+    if input_name not in _INPUTS[:3]:
+        raise InvalidParameterError(f"input_name = {input_name!r}; valid: {_INPUTS[:3]}.")
+    if int(n) < 1:
+        raise InvalidParameterError(f"n = {n}: an empty array; the valid range is [1, inf).")
+    n = int(n)
+    dtype = jnp.result_type(device.model.layer.Ms, jnp.float32)
+    k_init, k_run = jax.random.split(key)
+    if m0 is None:
+        m0 = device.thermal_state(k_init, (n,), well=start_well)
+    m0 = jnp.broadcast_to(jnp.asarray(m0, dtype), (len(widths), len(amps), n, 3))
+    pulse = Trapezoid(amplitude=jnp.asarray(amps, dtype)[None, :, None],
+                      start_s=jnp.asarray(delay_s, dtype),
+                      width_s=jnp.asarray(widths, dtype)[:, None, None],
+                      rise_s=jnp.asarray(edge_s, dtype), fall_s=jnp.asarray(edge_s, dtype))
+    t1 = delay_s + float(widths.max()) + 2 * edge_s + settle_s
+    t1 = dt * np.ceil(t1 / dt - 1e-9)
+    sol = simulate(device.model, m0, t1=float(t1), dt=dt, key=k_run,
+                   drive=Drive(**{input_name: pulse}), noise=noise)
+    u = jnp.asarray(device.easy_axis, dtype)
+    switched = jnp.sum((start_well * (sol.m @ u)) < 0, axis=-1)
+    return SwitchingMap(amps, widths, np.asarray(switched), n, input_name)
+
+
+def first_maximum(widths_s, p, fraction: float = 0.9) -> float:
+    r"""The width (s) at the centre of the first window where $P_\mathrm{sw}(w)$ is at
+    least `fraction` of its maximum: the first precessional peak (robust to the
+    $P \approx 1/2$ shoulder a pulse leaves when it ends with $\mathbf m$ above the
+    saddle energy, where the outcome is decided by damping and noise)."""
+    w = np.asarray(widths_s, np.float64)
+    p = np.asarray(p, np.float64)
+    high = p >= fraction * p.max()
+    first = int(np.argmax(high))
+    last = first
+    while last + 1 < len(p) and high[last + 1]:
+        last += 1
+    return float(0.5 * (w[first] + w[last]))
+
+
+def half_precession_period_s(field_A_per_m) -> float:
+    r"""$\pi / (\gamma_0 H)$: half the period of free precession about a field $H$ (A/m),
+    where a compensated ($K_\mathrm{eff}(V) = 0$) VCMA junction, started near
+    $+\hat z$, reaches $-\hat z$ (the first maximum of the precessional window)."""
+    return float(np.pi / (GAMMA0 * abs(float(field_A_per_m))))
+
+
+@dataclasses.dataclass(frozen=True)
+class WriteErrorRate:
+    """Errors (junctions that did not switch) out of `trials` at one pulse."""
+
+    amplitude: float
+    width_s: float
+    errors: int
+    trials: int
+
+    @property
+    def wer(self) -> float:
+        return self.errors / self.trials
+
+    def to_json(self) -> dict:
+        lo, hi = wilson_interval(self.errors, self.trials)
+        return {"amplitude": self.amplitude, "width_s": self.width_s, "errors": self.errors,
+                "trials": self.trials, "wer": self.wer, "wilson95_low": float(lo),
+                "wilson95_high": float(hi)}
+
+
+def write_error_rate(device: MTJ, amplitude, width_s, *, trials: int, key,
+                     batch: int = 65536, **kwargs) -> WriteErrorRate:
+    """The write error rate $1 - P_\\mathrm{sw}$ from `trials` junctions, simulated in
+    batches of `batch` (each its own key from ``fold_in``; memory of one batch), so
+    rates down to $10^{-5}$ and below are reachable with $10^6$ trials or more.
+    Keyword arguments go to :func:`switching_map` (dt, edge_s, settle_s, input_name,
+    noise). A device with variation must have leaves of shape (batch,)."""
+    if int(trials) < 1:
+        raise InvalidParameterError(f"trials = {trials}; the valid range is [1, inf).")
+    n_batches = -(-int(trials) // int(batch))
+    size = min(int(batch), int(trials))
+    errors = 0
+    for b in range(n_batches):  # batches of a large array, not junctions or time steps
+        res = switching_map(device, [amplitude], [width_s], n=size,
+                            key=jax.random.fold_in(key, b), **kwargs)
+        errors += size - int(res.switched[0, 0])
+    return WriteErrorRate(float(amplitude), float(width_s), errors, n_batches * size)
