@@ -10,7 +10,7 @@ from ._bits.numbers import (
 from ._brownian import CounterBrownianPath
 from ._drive import Constant, Drive, Inputs
 from ._fields.base import AbstractField
-from ._fields.demag import Demagnetization
+from ._fields.demag import Demagnetization, disk_factors, ellipsoid_factors
 from ._fields.uniaxial import UniaxialAnisotropy
 from ._fields.vcma import VCMAAnisotropy
 from ._fields.zeeman import Zeeman
@@ -31,12 +31,15 @@ from ._thermal import thermal_field_strength
 from ._torques.base import AbstractTorque
 from ._torques.sot import SpinOrbitTorque
 from ._torques.stt import SlonczewskiSTT
+from ._torques.bias_stt import BiasDrivenSTT
+from . import devices, experiments  # noqa: E402  (they build on the names above)
 
 __all__ = [
     "AbstractPulse", "GaussianPulse", "PiecewiseLinear", "Sequence", "Sinusoid", "Sum",
     "Trapezoid", "rectangular", "TMR", "midpoint_threshold", "bias", "von_neumann",
     "xor_streams", "gaussian_box_muller", "gaussian_clt", "gaussian_inverse_cdf",
     "gaussian_quality", "uniforms",
+    "BiasDrivenSTT", "devices", "disk_factors", "ellipsoid_factors", "experiments",
     "AbstractField", "AbstractIncrements", "AbstractMonitor", "GaussianIncrements",
     "RademacherIncrements", "AbstractTorque", "Constant", "CounterBrownianPath",
     "Demagnetization", "Drive", "FirstPassage", "FreeLayer", "Inputs",

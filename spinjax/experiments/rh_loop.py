@@ -44,7 +44,8 @@ class RHLoop:
 
     @property
     def coercive_field_A_per_m(self) -> float:
-        """Half the mean distance between the up and down switching fields."""
+        """Half the mean distance between the up and down switching fields (over the
+        junctions that switched on each branch; NaN if none did)."""
         return float(0.5 * (np.nanmean(self.up_switch_A_per_m)
                             - np.nanmean(self.down_switch_A_per_m)))
 
@@ -60,6 +61,9 @@ class RHLoop:
                 "mean_m_axis": self.m_axis.mean(axis=1).tolist(),
                 "down_switch_A_per_m": self.down_switch_A_per_m.tolist(),
                 "up_switch_A_per_m": self.up_switch_A_per_m.tolist(),
+                "switched_down": int(np.sum(np.isfinite(self.down_switch_A_per_m))),
+                "switched_up": int(np.sum(np.isfinite(self.up_switch_A_per_m))),
+                "junctions": int(self.m_axis.shape[1]),
                 "coercive_field_A_per_m": self.coercive_field_A_per_m,
                 "shift_A_per_m": self.shift_A_per_m}
 

@@ -1,0 +1,210 @@
+"""The ``spinjax`` command line: each experiment as a subcommand writing JSON and PNG.
+
+    spinjax psw-map  --device vcma --amplitudes 0.8:1.8:11 --widths 0.3e-9,0.47e-9 --out out/
+    spinjax window   --device vcma --amplitude 1.61 --widths 0.1e-9:1.0e-9:37 --out out/
+    spinjax wer      --device vcma --amplitude 1.61 --width 0.45e-9 --trials 1000000
+    spinjax rh-loop  --device stt --h-max 2.2e5 --sweep-time 200e-9 --n 64
+    spinjax pump-probe --out out/
+    spinjax trng     --out out/
+
+``spinjax <command> --help`` lists each command's options. Every command writes
+``<out>/<command>.json`` (the result and the arguments that produced it) and
+``<out>/<command>.png``.
+"""
+
+import argparse
+import datetime
+import json
+import pathlib
+import sys
+
+import numpy as np
+
+_PRESETS = ("vcma", "stt", "sot", "superparamagnetic")
+_DRIVE_OF = {"vcma": "voltage_V", "stt": "voltage_V", "superparamagnetic": "voltage_V",
+             "sot": "j_sot_A_per_m2"}
+_SPREADS = {"diameter_m": 0.03, "thickness_m": 0.01, "K_i0": 0.01, "alpha": 0.1, "Ms": 0.01}
+
+
+def _grid(text: str) -> np.ndarray:
+    """'a:b:n' (n points from a to b) or 'x,y,z'."""
+    if ":" in text:
+        a, b, n = text.split(":")
+        return np.linspace(float(a), float(b), int(n))
+    return np.array([float(x) for x in text.split(",")])
+
+
+def _device(args):
+    import jax
+    from . import devices
+    preset = getattr(devices, f"{args.device}_mtj")
+    kw = {"temperature_K": args.temperature}
+    if not args.variation:
+        return preset(**kw)
+    import inspect
+    names = inspect.signature(preset).parameters
+    spreads = {k: devices.Normal(v) for k, v in _SPREADS.items() if k in names}
+    return devices.sample_devices(jax.random.key(args.seed + 1), preset, args.n, spreads, **kw)
+
+
+def _write(args, name, result, extra=None):
+    from . import __version__
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    record = {"command": name, "arguments": {k: v for k, v in vars(args).items()
+                                             if k != "func"},
+              "spinjax_version": __version__,
+              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+              "result": result.to_json(), **(extra or {})}
+    (out / f"{name}.json").write_text(json.dumps(record, indent=1))
+    result.plot(out / f"{name}.png")
+    print(f"wrote {out / name}.json and {out / name}.png")
+    return record
+
+
+def _psw_map(args):
+    import jax
+    from .experiments import switching_map
+    res = switching_map(_device(args), _grid(args.amplitudes), _grid(args.widths), n=args.n,
+                        key=jax.random.key(args.seed), dt=args.dt,
+                        input_name=_DRIVE_OF[args.device])
+    _write(args, "psw-map", res)
+    for i, w in enumerate(res.widths_s):
+        print(f"width {w * 1e9:.3g} ns: " + " ".join(f"{p:.3f}" for p in res.p[i]))
+
+
+def _window(args):
+    import jax
+    from .experiments import first_maximum, half_precession_period_s, switching_map
+    widths = _grid(args.widths)
+    dev = _device(args)
+    res = switching_map(dev, [args.amplitude], widths, n=args.n,
+                        key=jax.random.key(args.seed), dt=args.dt, edge_s=args.edge,
+                        input_name=_DRIVE_OF[args.device])
+    peak = first_maximum(widths + args.edge, res.p[:, 0])
+    extra = {"first_maximum_s": peak}
+    if args.device == "vcma":
+        bias = float(np.asarray(dev.model.fields[2].bias_A_per_m)[..., 0].mean())
+        extra["half_precession_period_s"] = half_precession_period_s(bias)
+    _write(args, "window", res, extra)
+    print(f"first maximum of P_sw at {peak * 1e9:.3f} ns (plateau + one edge)"
+          + (f"; pi/(gamma0 H_x) = {extra['half_precession_period_s'] * 1e9:.3f} ns"
+             if "half_precession_period_s" in extra else ""))
+
+
+class _WERPlot:
+    def __init__(self, res):
+        self.res = res
+
+    def to_json(self):
+        return self.res.to_json()
+
+    def plot(self, path):
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        j = self.res.to_json()
+        fig, ax = plt.subplots(figsize=(4, 3.5))
+        hi = j["wilson95_high"]
+        ax.errorbar([0], [max(j["wer"], 1e-12)], yerr=[[max(j["wer"], 1e-12) - max(
+            j["wilson95_low"], 1e-12)], [hi - j["wer"]]], marker="o", capsize=3)
+        ax.set(yscale="log", ylabel="write error rate (Wilson 95 %)", xticks=[],
+               title=f"{j['errors']} errors / {j['trials']} trials")
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+
+
+def _wer(args):
+    import jax
+    from .experiments import write_error_rate
+    if args.variation:
+        args.n = args.batch
+    res = write_error_rate(_device(args), args.amplitude, args.width, trials=args.trials,
+                           key=jax.random.key(args.seed), batch=args.batch, dt=args.dt,
+                           input_name=_DRIVE_OF[args.device])
+    _write(args, "wer", _WERPlot(res))
+    j = res.to_json()
+    print(f"WER = {j['wer']:.3g} ({j['errors']} / {j['trials']}), Wilson 95 % "
+          f"[{j['wilson95_low']:.3g}, {j['wilson95_high']:.3g}]")
+
+
+def _rh_loop(args):
+    import jax
+    from .experiments import rh_loop
+    res = rh_loop(_device(args), args.h_max, n=args.n, key=jax.random.key(args.seed),
+                  sweep_time_s=args.sweep_time, h_min_A_per_m=args.h_min, dt=args.dt)
+    _write(args, "rh-loop", res)
+    print(f"coercive field {res.coercive_field_A_per_m:.4g} A/m, loop shift "
+          f"{res.shift_A_per_m:.4g} A/m")
+
+
+def _common(p, n=1000, dt=2e-12, device="vcma"):
+    p.add_argument("--device", choices=_PRESETS, default=device)
+    p.add_argument("--n", type=int, default=n, help="junctions per point")
+    p.add_argument("--temperature", type=float, default=300.0, help="K")
+    p.add_argument("--variation", action="store_true",
+                   help="device-to-device variation: " + ", ".join(
+                       f"{k} {100 * v:g} %" for k, v in _SPREADS.items()))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dt", type=float, default=dt, help="time step in s")
+    p.add_argument("--out", default="spinjax_out", help="output directory")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spinjax", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("psw-map", help="switching probability map P_sw(amplitude, width)")
+    _common(p)
+    p.add_argument("--amplitudes", default="0.8:1.8:11", help="V or A/m^2: a:b:n or list")
+    p.add_argument("--widths", default="0.3e-9,0.47e-9,0.8e-9", help="s: a:b:n or list")
+    p.set_defaults(func=_psw_map)
+    p = sub.add_parser("window", help="precessional window: P_sw against pulse width")
+    _common(p, n=256)
+    p.add_argument("--amplitude", type=float, default=1.61)
+    p.add_argument("--widths", default="0.1e-9:1.0e-9:37")
+    p.add_argument("--edge", type=float, default=20e-12, help="rise and fall time, s")
+    p.set_defaults(func=_window)
+    p = sub.add_parser("wer", help="write error rate, in batches, down to 1e-5 and below")
+    _common(p)
+    p.add_argument("--amplitude", type=float, default=1.61)
+    p.add_argument("--width", type=float, default=0.45e-9)
+    p.add_argument("--trials", type=int, default=100000)
+    p.add_argument("--batch", type=int, default=65536)
+    p.set_defaults(func=_wer)
+    p = sub.add_parser("rh-loop", help="R-H loop (major or minor) of a junction array")
+    _common(p, n=64, device="stt")
+    p.add_argument("--h-max", type=float, default=2.2e5, help="A/m")
+    p.add_argument("--h-min", type=float, default=None, help="A/m (default -h-max)")
+    p.add_argument("--sweep-time", type=float, default=200e-9, help="s")
+    p.set_defaults(func=_rh_loop)
+    for name, register in _extra_commands():
+        register(sub.add_parser(name, help=f"{name} experiment"))
+    return parser
+
+
+def _extra_commands():
+    """Subcommands that live with their experiment (pump-probe, trng), if present."""
+    found = []
+    try:
+        from .experiments.pump_probe import register_cli as pp
+        found.append(("pump-probe", pp))
+    except ImportError:
+        pass
+    try:
+        from ._trng.cli import register_cli as trng
+        found.append(("trng", trng))
+    except ImportError:
+        pass
+    return found
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
