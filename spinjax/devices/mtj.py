@@ -17,6 +17,11 @@ from .._simulate import simulate
 from .._sllg import SLLG
 
 
+def _drive_voltage(voltage_V):
+    from .._drive import Drive
+    return Drive(voltage_V=voltage_V)
+
+
 def _zero_inputs(dtype):
     z = jnp.zeros((), dtype)
     return Inputs(jnp.zeros(3, dtype), z, z, z)
@@ -78,6 +83,19 @@ class MTJ(eqx.Module):
         if threshold_ohm is None:
             threshold_ohm = midpoint_threshold(self.tmr, voltage_V)
         return self.tmr.read(m, threshold_ohm, voltage_V)
+
+    def read_pulse(self, m: Magnetization, *, key, voltage_V: float, duration_s: float,
+                   dt: float = 2e-12, threshold_ohm=None):
+        r"""A read that disturbs: the read voltage is applied for `duration_s` while the
+        junction evolves (its tunnelling current exerts STT through
+        :class:`spinjax.BiasDrivenSTT`, its VCMA lowers or raises the barrier, the
+        thermal field acts), then the bit is read at that voltage. Returns
+        ``(bits, m_after)``. Reading the antiparallel state with a positive voltage
+        pushes it towards parallel (read disturb); the parallel state is stabilized.
+        """
+        sol = simulate(self.model, m, t1=duration_s, dt=dt, key=key,
+                       drive=_drive_voltage(voltage_V))
+        return self.read(sol.m, voltage_V, threshold_ohm), sol.m
 
     def energy_barrier_J(self, num_angles: int = 256) -> PerJunction:
         r"""The zero-field barrier $E_b = V\,[\min_{\mathbf m\perp\mathbf u} e(\mathbf m)
