@@ -11,6 +11,7 @@ from ._brownian import CounterBrownianPath
 from ._drive import Constant, Drive, Inputs
 from ._fields.base import AbstractField
 from ._fields.demag import Demagnetization, disk_factors, ellipsoid_factors
+from ._fields.oersted import OerstedField
 from ._fields.uniaxial import UniaxialAnisotropy
 from ._fields.vcma import VCMAAnisotropy
 from ._fields.zeeman import Zeeman
@@ -25,6 +26,7 @@ from ._checks import SimulationInputError
 from ._save import Save, Solution
 from ._simulate import simulate
 from ._readout.tmr import TMR, midpoint_threshold
+from ._readout.hall import HallReadout, harmonic_voltages, lock_in
 from ._sllg import SLLG
 from ._solver import NormalizedHeun, normalize
 from ._thermal import thermal_field_strength
@@ -39,7 +41,8 @@ __all__ = [
     "Trapezoid", "rectangular", "TMR", "midpoint_threshold", "bias", "von_neumann",
     "xor_streams", "gaussian_box_muller", "gaussian_clt", "gaussian_inverse_cdf",
     "gaussian_quality", "uniforms",
-    "BiasDrivenSTT", "devices", "disk_factors", "ellipsoid_factors", "experiments",
+    "BiasDrivenSTT", "HallReadout", "OerstedField", "harmonic_voltages", "lock_in",
+    "devices", "disk_factors", "ellipsoid_factors", "experiments",
     "AbstractField", "AbstractIncrements", "AbstractMonitor", "GaussianIncrements",
     "RademacherIncrements", "AbstractTorque", "Constant", "CounterBrownianPath",
     "Demagnetization", "Drive", "FirstPassage", "FreeLayer", "Inputs",

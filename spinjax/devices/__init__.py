@@ -15,3 +15,7 @@ __all__ = [
     "read_energy_J", "sample_devices", "sot_mtj", "stt_mtj", "superparamagnetic_mtj",
     "vcma_mtj",
 ]
+from .hallbar import HallBar, liu_critical_current, pt_cofeb, w_cofeb
+from .inplane_switching import switching_current
+
+__all__ += ["HallBar", "liu_critical_current", "pt_cofeb", "switching_current", "w_cofeb"]

@@ -12,3 +12,8 @@ __all__ = [
     "half_precession_period_s", "rh_loop", "switching_map", "wilson_interval",
     "write_error_rate",
 ]
+from .harmonic_hall import HarmonicHallResult, harmonic_hall, harmonic_hall_analytic
+from .pump_probe import PumpProbeResult, analyse_pump_probe, run_pump_probe
+
+__all__ += ["HarmonicHallResult", "PumpProbeResult", "analyse_pump_probe",
+            "harmonic_hall", "harmonic_hall_analytic", "run_pump_probe"]
