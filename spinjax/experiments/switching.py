@@ -73,7 +73,8 @@ class SwitchingMap:
                                  squeeze=False)
         ax = axes[0, 0]
         for i, w in enumerate(self.widths_s):
-            ax.errorbar(self.amplitudes, self.p[i], yerr=[self.p[i] - lo[i], hi[i] - self.p[i]],
+            ax.errorbar(self.amplitudes, self.p[i],
+                        yerr=np.maximum([self.p[i] - lo[i], hi[i] - self.p[i]], 0),
                         marker="o", ms=3, capsize=2, label=f"{w * 1e9:.3g} ns")
         ax.set(xlabel=f"amplitude ({self.input_name})", ylabel="P_sw (Wilson 95 %)")
         ax.legend(fontsize=7, title="width")
