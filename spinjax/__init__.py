@@ -35,6 +35,7 @@ from ._torques.sot import SpinOrbitTorque
 from ._torques.stt import SlonczewskiSTT
 from ._torques.bias_stt import BiasDrivenSTT
 from . import devices, experiments  # noqa: E402  (they build on the names above)
+from . import _trng as trng  # noqa: E402
 
 __all__ = [
     "AbstractPulse", "GaussianPulse", "PiecewiseLinear", "Sequence", "Sinusoid", "Sum",
@@ -42,7 +43,7 @@ __all__ = [
     "xor_streams", "gaussian_box_muller", "gaussian_clt", "gaussian_inverse_cdf",
     "gaussian_quality", "uniforms",
     "BiasDrivenSTT", "HallReadout", "OerstedField", "harmonic_voltages", "lock_in",
-    "devices", "disk_factors", "ellipsoid_factors", "experiments",
+    "devices", "trng", "disk_factors", "ellipsoid_factors", "experiments",
     "AbstractField", "AbstractIncrements", "AbstractMonitor", "GaussianIncrements",
     "RademacherIncrements", "AbstractTorque", "Constant", "CounterBrownianPath",
     "Demagnetization", "Drive", "FirstPassage", "FreeLayer", "Inputs",

@@ -178,6 +178,73 @@ def _harmonic_hall(args):
           f"of its amplitude")
 
 
+class _TRNGReport:
+    """Bits of a tuned junction array, their statistics and the NIST verdict."""
+
+    def __init__(self, amplitude, bits, xor_k, pvalues, cycle_s):
+        from . import _trng as trng
+        from ._bits.debias import xor_streams
+        self.amplitude, self.cycle_s, self.xor_k = amplitude, cycle_s, xor_k
+        self.bits = np.asarray(bits)
+        self.per_junction = np.asarray(trng.bias_per_junction(self.bits))
+        self.lag1 = float(trng.lag1_correlation(self.bits, pooled=True))
+        out = self.bits
+        if xor_k > 1:  # XOR of k junctions' streams (columns), same cycles
+            n = out.shape[1] // xor_k * xor_k
+            out = np.asarray(xor_streams(out[:, :n], xor_k, axis=1))
+        self.out = out
+        self.pvalues = pvalues(out) if pvalues else None
+
+    def to_json(self):
+        j = {"amplitude_V": self.amplitude, "cycle_s": self.cycle_s,
+             "bits_per_s_per_junction": 1 / self.cycle_s,
+             "raw_bits": int(self.bits.size), "raw_mean": float(self.bits.mean()),
+             "per_junction_bias_mean": float(self.per_junction.mean()),
+             "per_junction_bias_std": float(self.per_junction.std()),
+             "lag1_correlation": self.lag1, "xor_k": self.xor_k,
+             "output_bits": int(self.out.size), "output_mean": float(self.out.mean())}
+        if self.pvalues is not None:
+            j["nist_pvalues"] = self.pvalues
+            j["nist_failures_at_1pct"] = [k for k, p in self.pvalues.items() if p < 0.01]
+        return j
+
+    def plot(self, path):
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
+        ax[0].hist(self.per_junction, bins=30)
+        ax[0].set(xlabel="per-junction bias p - 1/2", ylabel="junctions")
+        ax[1].imshow(self.bits[:64, :256], cmap="gray", interpolation="nearest",
+                     aspect="auto")
+        ax[1].set(xlabel="junction", ylabel="cycle", title="raw bits")
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+
+
+def _trng_cmd(args):
+    import jax
+    from . import _trng as trng
+    from .devices import vcma_mtj
+    dev = vcma_mtj(temperature_K=args.temperature)
+    sched = trng.precessional_schedule(dev)
+    key = jax.random.key(args.seed)
+    amp = float(trng.tune_amplitude(dev, sched, jax.random.fold_in(key, 1), args.target,
+                                    args.lo, args.hi, junctions=args.tune_junctions,
+                                    averaging_iterations=args.averaging))
+    run = trng.run_trng(dev, sched, jax.random.fold_in(key, 2), amp, cycles=args.cycles,
+                        junctions=args.n)
+    report = _TRNGReport(amp, run.bits, args.xor, None if args.no_nist else
+                         trng.nist_pvalues, run.cycle_s)
+    _write(args, "trng", report)
+    j = report.to_json()
+    print(f"amplitude {amp:.4f} V; {j['raw_bits']} raw bits, mean {j['raw_mean']:.4f}, "
+          f"lag-1 correlation {j['lag1_correlation']:+.4f}; "
+          + (f"NIST failures at 1 %: {j['nist_failures_at_1pct']}" if "nist_pvalues" in j
+             else "NIST not run"))
+
+
 def _common(p, n=1000, dt=2e-12, device="vcma"):
     p.add_argument("--device", choices=_PRESETS, default=device)
     p.add_argument("--n", type=int, default=n, help="junctions per point")
@@ -238,6 +305,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dt", type=float, default=1e-12)
     p.add_argument("--out", default="spinjax_out")
     p.set_defaults(func=_harmonic_hall)
+    p = sub.add_parser("trng", help="a VCMA junction array as a TRNG: tune to p, run "
+                       "cycles, bias, correlation, NIST SP 800-22")
+    p.add_argument("--n", type=int, default=4000, help="junctions")
+    p.add_argument("--cycles", type=int, default=250)
+    p.add_argument("--target", type=float, default=0.5, help="switching probability")
+    p.add_argument("--lo", type=float, default=0.85, help="tuning bracket, V")
+    p.add_argument("--hi", type=float, default=1.15, help="tuning bracket, V")
+    p.add_argument("--tune-junctions", type=int, default=4000)
+    p.add_argument("--averaging", type=int, default=300, help="averaged tuning steps")
+    p.add_argument("--xor", type=int, default=1, help="XOR k junctions' streams")
+    p.add_argument("--no-nist", action="store_true")
+    p.add_argument("--temperature", type=float, default=300.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="spinjax_out")
+    p.set_defaults(func=_trng_cmd)
     return parser
 
 

@@ -1,0 +1,22 @@
+"""Junction arrays run as true random number generators (reset, write, read cycles).
+
+One concept per module: ``schedule`` (cycle timing and write schemes), ``nonideal``
+(incomplete reset, heating, drift, stuck junctions), ``array`` (the compiled run),
+``tune`` (amplitude for a target probability, p(V) maps), ``stats`` (bias and lag-1
+correlation per junction).
+"""
+
+from .array import TRNGRun, reset_state, run_trng, write_cycle
+from .nist import nist_pvalues
+from .nonideal import (
+    Drift, Heating, IncompleteReset, StuckJunctions, incomplete_reset_correlation)
+from .schedule import CycleSchedule, precessional_schedule, release_schedule
+from .stats import bias_per_junction, lag1_correlation
+from .tune import switching_probability, tune_amplitude
+
+__all__ = [
+    "CycleSchedule", "Drift", "Heating", "IncompleteReset", "StuckJunctions", "TRNGRun",
+    "bias_per_junction", "incomplete_reset_correlation", "lag1_correlation", "nist_pvalues",
+    "precessional_schedule", "release_schedule", "reset_state", "run_trng",
+    "switching_probability", "tune_amplitude", "write_cycle",
+]

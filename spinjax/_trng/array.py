@@ -1,0 +1,173 @@
+r"""A junction array run as a TRNG: many reset-write-read cycles in one compiled scan.
+
+Cycle $n$ (key $k_n$ = ``fold_in(k, n)`` with ``k, k_stuck = split(key)``; $k_n$ is split
+into reset, noise and drift keys):
+
+1. reset: $\mathbf m \leftarrow \mathbf m_\mathrm{eq}$, the zero-temperature minimum of
+   the parallel well at zero drive (found once per run by a damped $T = 0$ relaxation
+   with $\alpha = 1$); a junction whose reset fails (:class:`IncompleteReset`) stays
+   in the well it was left in ($\mathbf m\cdot\hat u$ of the previous final state,
+   $\hat u$ the easy axis) and starts from that well's $T = 0$ minimum (it relaxes
+   during the failed reset). The reset is taken as much stronger than the thermal field, so the
+   write starts from the bottom of the well and the thermal field acts during the
+   simulated window only;
+2. write: :func:`spinjax.simulate` over the window $[0, t_1]$ of the
+   :class:`CycleSchedule`, drive $V(t)$ = the schedule's pulse at amplitude
+   $A_n + \delta V_{n,i}$ (feedback and drift), at temperature $T_n$ (heating);
+3. read: $b_{n,i}$ = :meth:`spinjax.devices.MTJ.read` at the schedule's read bias
+   (midpoint threshold), then stuck junctions forced to their value.
+
+Optional feedback holds the array at a target probability $p^*$ by integral control
+of the shared amplitude (the feedback of real MTJ TRNGs, RESEARCH.md section 4):
+$A_{n+1} = A_n - g\,(\bar b_n - p^*)$ with $\bar b_n$ the array mean of cycle $n$ and
+$g$ = `feedback_gain_V` (V). Summing, $\sum_n (\bar b_n - p^*) = (A_0 - A_C)/g$: the
+whole run's bias is bounded by the amplitude's wander over $g C$. The same bound is its
+flaw: the partial sums of the bits stay far below a random walk's (measured, vcma_mtj,
+4000 junctions x 250 cycles, g = 0.05 V: bias 2e-5, but NIST's cumulative-sums p-value
+1.000), so a tuned open-loop run (``tune_amplitude`` with averaging) is the default.
+
+Everything runs under one ``jit``: ``lax.scan`` over cycles with the array as the
+junction axis of each ``simulate``; no Python loop over cycles or junctions.
+"""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float, PRNGKeyArray, UInt8
+
+from .._drive import Drive
+from .._increments import AbstractIncrements, RademacherIncrements
+from .._params import InvalidParameterError
+from .._save import Save
+from .._simulate import simulate
+from .nonideal import Drift, Heating, IncompleteReset, StuckJunctions
+from .schedule import CycleSchedule
+
+
+class TRNGRun(eqx.Module):
+    """The result of :func:`run_trng`.
+
+    **Fields:** `bits` uint8 (cycles, N); `amplitude_V` the shared amplitude of each
+    cycle (cycles,), V; `temperature_K` of each cycle (cycles,), K; `m` the final
+    magnetizations (N, 3); `stuck` the stuck-junction mask (N,); `cycle_s` the cycle
+    time in s (a Python float).
+    """
+
+    bits: UInt8[Array, "cycles N"]
+    amplitude_V: Float[Array, " cycles"]
+    temperature_K: Float[Array, " cycles"]
+    m: Float[Array, "N 3"]
+    stuck: Array
+    cycle_s: float = eqx.field(static=True)
+
+
+def _check_sizes(**sizes):
+    for name, v in sizes.items():
+        if not isinstance(v, (int, np.integer)) or v < 1:
+            raise InvalidParameterError(f"{name} = {v!r}: an empty array or run; the valid "
+                                        f"range of {name} is [1, inf) (an integer).")
+
+
+def reset_state(device, shape, dtype=jnp.float32, t_s=0.5e-9, dt_s=2e-12, well=1):
+    r"""$\mathbf m_\mathrm{eq}$ of shape (*shape, 3): the $T = 0$ minimum of the
+    `well` (+1: along the easy axis, -1: against) at zero drive, by relaxing with
+    $\alpha = 1$ for `t_s` (s) from $\pm$ the easy axis (the relaxation time
+    $2/(\gamma_0 H_K)$ is tens of ps)."""
+    model = eqx.tree_at(lambda m: m.layer.alpha, device.model,
+                        jnp.ones_like(jnp.asarray(device.model.layer.alpha, dtype)))
+    m0 = well * jnp.broadcast_to(jnp.asarray(device.easy_axis, dtype), (*shape, 3))
+    return simulate(model, m0, t1=t_s, dt=dt_s, thermal=False, save=Save()).m
+
+
+def _with_temperature(model, temperature_K):
+    layer_t = model.layer.temperature_K
+    return eqx.tree_at(lambda m: m.layer.temperature_K, model,
+                       jnp.broadcast_to(temperature_K, jnp.shape(layer_t)).astype(
+                           jnp.result_type(layer_t)))
+
+
+def write_cycle(device, schedule: CycleSchedule, m_start, amplitude_V, key,
+                noise: AbstractIncrements = RademacherIncrements(), model=None):
+    """One write window from `m_start` (*N, 3) at `amplitude_V` (V, scalar or per
+    junction) and the read that follows: returns ``(bits, m_final)``."""
+    model = device.model if model is None else model
+    sol = simulate(model, m_start, t1=schedule.t1_s, dt=schedule.dt_s, key=key,
+                   drive=Drive(voltage_V=schedule.pulse(amplitude_V)), save=Save(),
+                   thermal=True, noise=noise)
+    bits = device.read(sol.m, voltage_V=schedule.read_voltage_V)
+    return bits.astype(jnp.uint8), sol.m
+
+
+@eqx.filter_jit
+def _run(device, schedule, key, amplitude_V, cycles, n, reset, heating, drift, stuck,
+         feedback_gain_V, target, noise):
+    dtype = jnp.float32
+    m_eq = reset_state(device, (n,), dtype)
+    m_op = reset_state(device, (n,), dtype, well=-1)
+    u = jnp.asarray(device.easy_axis, dtype)
+    t0 = jnp.asarray(device.model.layer.temperature_K, dtype)
+    key, k_stuck = jax.random.split(key)
+    stuck_mask = (stuck.mask(k_stuck, (n,)) if stuck is not None
+                  else jnp.zeros((n,), bool))
+
+    def cycle(carry, i):
+        m, amp, offset = carry
+        k_reset, k_noise, k_drift = jax.random.split(jax.random.fold_in(key, i), 3)
+        m_start = m_eq
+        if reset is not None:
+            carried = jnp.where((m @ u > 0)[:, None], m_eq, m_op)
+            m_start = jnp.where(reset.failed(k_reset, (n,))[:, None], carried, m_eq)
+        if drift is not None:
+            offset = drift.step(k_drift, offset)
+        temp = t0 if heating is None else heating.temperature_K(t0, schedule.duty, i)
+        model = _with_temperature(device.model, temp)
+        bits, m_new = write_cycle(device, schedule, m_start, amp + offset, k_noise,
+                                  noise, model)
+        if stuck is not None:
+            bits = jnp.where(stuck_mask, jnp.uint8(stuck.value), bits)
+        new_amp = amp
+        if feedback_gain_V is not None:
+            new_amp = amp - feedback_gain_V * (jnp.mean(bits.astype(dtype)) - target)
+        return (m_new, new_amp, offset), (bits, amp, jnp.mean(temp))
+
+    carry0 = (m_eq, jnp.asarray(amplitude_V, dtype), jnp.zeros((n,), dtype))
+    (m, _, _), (bits, amps, temps) = jax.lax.scan(cycle, carry0, jnp.arange(cycles))
+    return bits, amps, temps, m, stuck_mask
+
+
+def run_trng(device, schedule: CycleSchedule, key: PRNGKeyArray, amplitude_V, *,
+             cycles: int, junctions: int, reset: IncompleteReset | None = None,
+             heating: Heating | None = None, drift: Drift | None = None,
+             stuck: StuckJunctions | None = None, feedback_gain_V: float | None = None,
+             target: float = 0.5,
+             noise: AbstractIncrements = RademacherIncrements()) -> TRNGRun:
+    r"""Run `junctions` junctions of `device` for `cycles` reset-write-read cycles.
+
+    **Arguments:**
+
+    - `device`: a :class:`spinjax.devices.MTJ` whose parameters are scalars or arrays
+      of shape (junctions,) (device-to-device variation).
+    - `schedule`: the :class:`CycleSchedule` (timing, dt, read bias).
+    - `key`: a JAX PRNG key; cycle $n$ uses ``fold_in(split(key)[0], n)`` (same key, same bits).
+    - `amplitude_V`: the write pulse amplitude in V (shared by the array).
+    - `cycles`, `junctions`: integers >= 1.
+    - `reset`, `heating`, `drift`, `stuck`: the non-idealities (``None``: ideal).
+    - `feedback_gain_V`: $g$ in V of the integral feedback $A_{n+1} = A_n - g(\bar b_n
+      - p^*)$ holding the array mean at `target` $p^*$; ``None``: open loop.
+    - `noise`: the thermal increments' law (two-point by default: weak order 1, the
+      right switching probabilities, about 2x faster on a CPU than Gaussian).
+
+    Returns a :class:`TRNGRun`; its `bits` have shape (cycles, junctions), one
+    sLLG outcome each.
+    """
+    _check_sizes(cycles=cycles, junctions=junctions)
+    if feedback_gain_V is not None and not np.isfinite(feedback_gain_V):
+        raise InvalidParameterError(f"feedback_gain_V = {feedback_gain_V!r} must be finite.")
+    if not 0 < target < 1:
+        raise InvalidParameterError(f"target = {target!r}; the valid range is (0, 1).")
+    bits, amps, temps, m, stuck_mask = _run(
+        device, schedule, key, amplitude_V, int(cycles), int(junctions), reset, heating,
+        drift, stuck, feedback_gain_V, target, noise)
+    return TRNGRun(bits=bits, amplitude_V=amps, temperature_K=temps, m=m, stuck=stuck_mask,
+                   cycle_s=schedule.cycle_s)
