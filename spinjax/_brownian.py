@@ -35,7 +35,10 @@ class CounterBrownianPath(AbstractBrownianPath):
 
     **Fields:** `key` a JAX PRNG key; `shape` the increment's shape (*N, 3); `dtype`;
     `increments` the law of the standardized increment (default Gaussian; see
-    :class:`spinjax.RademacherIncrements` for a faster weak-order-1 alternative).
+    :class:`spinjax.RademacherIncrements` for a faster weak-order-1 alternative);
+    `draw_shape` the shape actually drawn, a trailing part of `shape` broadcast to it
+    (``None``: `shape`), so that junctions along the leading axes share their noise
+    (common random numbers).
     """
 
     key: PRNGKeyArray
@@ -43,6 +46,7 @@ class CounterBrownianPath(AbstractBrownianPath):
     dtype: jnp.dtype = eqx.field(static=True, default=jnp.float32)
     increments: AbstractIncrements = GaussianIncrements()
     levy_area: type[BrownianIncrement] = eqx.field(static=True, default=BrownianIncrement)
+    draw_shape: tuple[int, ...] | None = eqx.field(static=True, default=None)
 
     @property
     def t0(self):
@@ -54,7 +58,9 @@ class CounterBrownianPath(AbstractBrownianPath):
 
     def increment(self, step: jax.Array) -> jax.Array:
         """The standardized increment of integer step `step`, shape `self.shape`."""
-        return self.increments.sample(jr.fold_in(self.key, step), self.shape, self.dtype)
+        shape = self.shape if self.draw_shape is None else self.draw_shape
+        draw = self.increments.sample(jr.fold_in(self.key, step), shape, self.dtype)
+        return jnp.broadcast_to(draw, self.shape)
 
     def evaluate(self, t0, t1=None, left=True, use_levy=False):
         del left

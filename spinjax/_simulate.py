@@ -42,7 +42,7 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
              t0: float = 0.0, save: Save = Save(), monitors: tuple[AbstractMonitor, ...] = (),
              thermal: bool | None = None, adaptive: diffrax.AbstractStepSizeController | None = None,
              max_angle: float = 0.5, max_steps: int | None = None,
-             noise: AbstractIncrements = GaussianIncrements(),
+             noise: AbstractIncrements = GaussianIncrements(), common_noise_axes: int = 0,
              adjoint: diffrax.AbstractAdjoint = diffrax.RecursiveCheckpointAdjoint()) -> Solution:
     r"""Integrate the stochastic LLG of an array of junctions from `t0` to `t1` (s).
 
@@ -76,6 +76,10 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     - `noise`: the law of the standardized increments: ``GaussianIncrements()``
       (Brownian paths, the default) or ``RademacherIncrements()`` (weak order 1 only:
       right expectations, not paths; 1.7-2.1x faster on a 2-core CPU, measured).
+    - `common_noise_axes`: junctions that differ only in their index along the first
+      `common_noise_axes` junction axes receive the same thermal noise (common random
+      numbers: e.g. state (2, n, 3) with 1 gives both members of a pair the same
+      noise, for finite differences and antithetic gradient estimators); default 0.
     """
     drive = Drive() if drive is None else drive
     for name, v in (("t0", t0), ("t1", t1), ("dt", dt)):
@@ -107,6 +111,11 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
             f"{n_steps} steps exceed the exact integer range of {dtype} step counters; "
             "use float64 (jax_enable_x64) or a longer dt.")
     batch_shape = m0.shape[:-1]
+    if not (isinstance(common_noise_axes, int) and 0 <= common_noise_axes < max(
+            1, len(batch_shape))):
+        raise SimulationInputError(
+            f"common_noise_axes = {common_noise_axes!r}; the valid range is 0 to "
+            f"{max(0, len(batch_shape) - 1)} for junction axes {batch_shape}.")
     model = _cast(model, dtype)
     norm = jnp.linalg.norm(m0, axis=-1)
     m0 = _check(m0, jnp.all(jnp.isfinite(norm) & (norm > 0)),
@@ -132,16 +141,18 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     _check_drive_shapes(drive, batch_shape, t0)
     m0 = _check_inputs(model, drive, m0, float(t0), float(dt), n_steps, max_angle, thermal)
     return _solve(model, drive, m0, key, float(t0), float(dt), n_steps, every, save,
-                  tuple(monitors), bool(thermal), adaptive, max_steps, adjoint, noise)
+                  tuple(monitors), bool(thermal), adaptive, max_steps, adjoint, noise,
+                  int(common_noise_axes))
 
 
 @eqx.filter_jit
 def _solve(model, drive, m0, key, t0, dt, n_steps, every, save, monitors, thermal,
-           adaptive, max_steps, adjoint, noise):
+           adaptive, max_steps, adjoint, noise, common_noise_axes=0):
     dtype = m0.dtype
     args = (model, drive, jnp.asarray(t0, dtype), jnp.asarray(dt, dtype))
     if thermal:
-        path = CounterBrownianPath(key, m0.shape, dtype, noise)
+        path = CounterBrownianPath(key, m0.shape, dtype, noise,
+                                   draw_shape=m0.shape[common_noise_axes:])
         terms = diffrax.MultiTerm(diffrax.ODETerm(_drift),
                                   diffrax.ControlTerm(_diffusion, path))
     else:

@@ -131,7 +131,8 @@ class MTJ(eqx.Module):
         return self.energy_barrier_J() / (KB * self.model.layer.temperature_K)
 
     def thermal_state(self, key, shape=(), *, well: int = 1, drive=None,
-                      t_s: float = 2e-9, dt: float = 1e-12) -> Magnetization:
+                      t_s: float = 2e-9, dt: float = 1e-12,
+                      common_noise_axes: int = 0) -> Magnetization:
         r"""Magnetizations drawn from the Boltzmann distribution at the layer's
         temperature, starting in the `well` (+1: along `easy_axis`, -1: against).
 
@@ -142,6 +143,7 @@ class MTJ(eqx.Module):
         the well for a high barrier (an escape over a barrier $\Delta$ in `t_s` has a
         probability about $e^{-\Delta}$), and of both wells for a low one. Returns an
         array of shape (*shape, 3), in the dtype of the model's parameters.
+        `common_noise_axes` as in :func:`spinjax.simulate` (common random numbers).
         """
         if well not in (1, -1):
             raise InvalidParameterError(f"well = {well!r}; valid values are +1 and -1.")
@@ -154,4 +156,4 @@ class MTJ(eqx.Module):
                             jnp.ones_like(jnp.asarray(self.model.layer.alpha, dtype)))
         m0 = well * jnp.broadcast_to(jnp.asarray(self.easy_axis, dtype), (*shape, 3))
         return simulate(model, m0, t1=t_s, dt=dt, key=key, drive=drive,
-                        save=Save()).m
+                        save=Save(), common_noise_axes=common_noise_axes).m

@@ -1,0 +1,36 @@
+r"""A sigmoid relaxation of the switching outcome, for pathwise (reverse-mode)
+gradients through the solver.
+
+$$\tilde b_\tau(\mathbf m) = \sigma\!\left(-\frac{s\, \mathbf m\cdot\mathbf u}{\tau}\right),
+  \qquad \sigma(x) = \frac{1}{1 + e^{-x}},$$
+
+with $\mathbf u$ the easy axis and $s = \pm 1$ the starting well: 1 deep in the other
+well, 0 in the starting one, 1/2 on the equator. $E[\tilde b_\tau]$ is a smooth
+function of every parameter, and ``jax.grad`` of its Monte Carlo mean (common random
+numbers) is an unbiased estimate of its derivative.
+
+The bias, and when it is right. $E\tilde b_\tau - P$ has two parts: the relaxation
+(junctions within $\tau$ of the equator count fractionally; it vanishes as
+$\tau \to 0$) and the evaluation time (a junction on its way over the barrier at $t_1$
+is counted where it is, not where it ends). Evaluated after the outcome is decided
+(settled wells, $|m_u| \approx 1$), $\tilde b_\tau$ is nearly a step again: the
+pathwise gradient is carried by the rare junctions crossing at $t_1$, with heavy
+tails (RESEARCH.md section 6 measured 0.40 against a finite difference of 0.51-0.57),
+so its Monte Carlo mean is unreliable. Evaluated at the end of a pulse, while the
+state still moves, it is smooth and of low variance but estimates the probability of
+being past the equator at that time, not of switching. Use it as a training signal
+(pulse design, co-design), with $\tau$ and $t_1$ as the knobs, and check the result
+with the unbiased :func:`spinjax.smoothed_probability` estimator.
+"""
+
+import jax
+import jax.numpy as jnp
+
+
+def soft_outcome(m, axis, start_well: int = 1, temperature: float = 0.1) -> jax.Array:
+    """$\\tilde b_\\tau$ per junction, shape (*N,): `m` (*N, 3), `axis` the easy axis,
+    `start_well` +1 or -1, `temperature` $\\tau > 0$ (dimensionless, in units of
+    $m_u$)."""
+    u = jnp.asarray(axis, m.dtype)
+    u = u / jnp.linalg.norm(u)
+    return jax.nn.sigmoid(-start_well * (m @ u) / temperature)
