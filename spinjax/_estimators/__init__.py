@@ -13,9 +13,9 @@ switching fraction is wrong. Two estimators, each right in its own regime:
   by the relaxation.
 """
 
-from .outcomes import paired_difference, pulse_outcome
+from .outcomes import array_pulse_outcome, paired_difference, pulse_outcome
 from .smoothing import SmoothedEstimate, smoothed_probability
 from .soft import soft_outcome
 
-__all__ = ["SmoothedEstimate", "paired_difference", "pulse_outcome",
+__all__ = ["SmoothedEstimate", "array_pulse_outcome", "paired_difference", "pulse_outcome",
            "smoothed_probability", "soft_outcome"]

@@ -78,6 +78,41 @@ def pulse_outcome(preset: Callable, *, start_s: float = 0.1e-9, edge_s: float = 
     return outcome
 
 
+def array_pulse_outcome(device, *, width_s: float, start_s: float = 0.1e-9,
+                        edge_s: float = 30e-12, settle_s: float = 1.5e-9, dt: float = 2e-12,
+                        input_name: str = "voltage_V", start_well: int = 1,
+                        thermal_t_s: float = 1e-9,
+                        noise: AbstractIncrements = RademacherIncrements()) -> Callable:
+    r"""``outcome(params, key) -> b`` of shape (2n, J) for an array of J devices
+    (`device` with leaves of shape (J,) or scalars), each with its own pulse amplitude:
+    `params` = ``{"amplitude": (2n, J)}``; trial i of junction j and trial i + n share
+    noise and initial state. For per-junction calibration
+    (:func:`spinjax.tune_to_probability` with an amplitude of shape (J,))."""
+
+    def outcome(params, key):
+        if set(params) != {"amplitude"}:
+            raise InvalidParameterError(f"array_pulse_outcome takes only 'amplitude'; got "
+                                        f"{sorted(params)}.")
+        a = jnp.asarray(params["amplitude"])
+        if a.ndim != 2 or a.shape[0] % 2:
+            raise InvalidParameterError(f"amplitude must have shape (2n, J); got {a.shape}.")
+        n2, j = a.shape
+        k0, k1 = jax.random.split(key)
+        m0 = device.thermal_state(k0, (2, n2 // 2, j), well=start_well, t_s=thermal_t_s,
+                                  common_noise_axes=1)
+        c = lambda x: jnp.asarray(x, m0.dtype)  # noqa: E731
+        pulse = Trapezoid(c(a.reshape(2, n2 // 2, j)), c(start_s), c(width_s), c(edge_s),
+                          c(edge_s))
+        t1 = dt * np.ceil((start_s + 2 * edge_s + width_s + settle_s) / dt - 1e-9)
+        sol = simulate(device.model, m0, t1=float(t1), dt=dt, key=k1,
+                       drive=Drive(**{input_name: pulse}), noise=noise,
+                       common_noise_axes=1)
+        u = jnp.asarray(device.easy_axis, sol.m.dtype)
+        return (start_well * (sol.m @ u) < 0).reshape(n2, j)
+
+    return outcome
+
+
 def paired_difference(outcome: Callable, params: dict, name: str, step, key, n: int):
     r"""The central finite difference of the switching probability with common random
     numbers: $[P(\theta + h e_k) - P(\theta - h e_k)]/(2h)$ from n pairs that share
