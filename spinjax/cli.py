@@ -7,6 +7,7 @@
     spinjax pump-probe --bar w --out out/
     spinjax harmonic-hall --bar pt --out out/
     spinjax trng     --out out/
+    spinjax fit data.csv --init compensation_V=1.6,xi=80e-15,bias_field_A_per_m=3e4
 
 ``spinjax <command> --help`` lists each command's options. Every command writes
 ``<out>/<command>.json`` (the result and the arguments that produced it) and
@@ -245,6 +246,27 @@ def _trng_cmd(args):
              else "NIST not run"))
 
 
+def _fit(args):
+    import jax
+    from ._fitting import fit_switching, read_csv
+    from ._fitting.vcma_params import vcma_mtj_compensation
+    data = read_csv(args.csv)
+    init = {}
+    for item in args.init.split(","):
+        name, _, value = item.partition("=")
+        init[name.strip()] = float(value)
+    res = fit_switching(data, init, jax.random.key(args.seed), preset=vcma_mtj_compensation,
+                        n_pairs=args.n_pairs, max_steps=args.steps, rel_scale=args.rel_scale,
+                        log=lambda e: print(f"step {e['step']}: " + ", ".join(
+                            f"{k} = {v:.5g}" for k, v in e["params"].items())
+                            + f"; -log L = {e['nll']:.3g}"))
+    _write(args, "fit", res)
+    for k in res.names:
+        lo, hi = res.interval(k)
+        print(f"{k} = {res.params[k]:.5g} +- {res.sigma[k]:.2g} (95 %: [{lo:.5g}, {hi:.5g}])")
+    print("correlation:\n" + np.array2string(res.correlation, precision=3))
+
+
 def _common(p, n=1000, dt=2e-12, device="vcma"):
     p.add_argument("--device", choices=_PRESETS, default=device)
     p.add_argument("--n", type=int, default=n, help="junctions per point")
@@ -305,6 +327,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dt", type=float, default=1e-12)
     p.add_argument("--out", default="spinjax_out")
     p.set_defaults(func=_harmonic_hall)
+    p = sub.add_parser("fit", help="fit VCMA device parameters (compensation voltage, xi, "
+                       "bias field, alpha, ...) to switching counts from a CSV file")
+    p.add_argument("csv", help="columns voltage_V, width_s, switches, trials "
+                   "[, temperature_K]")
+    p.add_argument("--init", default="compensation_V=1.6126,xi=80e-15",
+                   help="name=value,... : the parameters to fit and their start (SI)")
+    p.add_argument("--n-pairs", type=int, default=512)
+    p.add_argument("--steps", type=int, default=12)
+    p.add_argument("--rel-scale", type=float, default=0.01)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="spinjax_out")
+    p.set_defaults(func=_fit)
     p = sub.add_parser("trng", help="a VCMA junction array as a TRNG: tune to p, run "
                        "cycles, bias, correlation, NIST SP 800-22")
     p.add_argument("--n", type=int, default=4000, help="junctions")

@@ -65,7 +65,7 @@ def _check(scale, params, n_pairs):
 
 
 def smoothed_probability(outcome: Callable, params, scale, key, *,
-                         n_pairs: int) -> SmoothedEstimate:
+                         n_pairs: int, jacobian: bool = False) -> SmoothedEstimate:
     r"""Estimate $P_s(\theta)$ and $\nabla P_s(\theta)$ from `n_pairs` antithetic pairs.
 
     **Arguments:**
@@ -85,7 +85,9 @@ def smoothed_probability(outcome: Callable, params, scale, key, *,
     an array being calibrated): `p` then has shape $S$, and a parameter leaf of shape
     $S$ is one parameter per probability (its gradient is the diagonal
     $\partial P_j/\partial\theta_j$, for outcomes that depend on their own
-    parameter only), while a scalar leaf gets the gradient of the mean of `p`.
+    parameter only), while a scalar leaf gets the gradient of the mean of `p`, or
+    with ``jacobian=True`` the derivative of every probability, shape $S$ (for
+    fitting many data points with shared device parameters).
 
     Same key, same estimate; the estimator is unbiased for $P_s$ and $\nabla P_s$.
     """
@@ -106,15 +108,17 @@ def smoothed_probability(outcome: Callable, params, scale, key, *,
     plus, minus = b[:n], b[n:]
     pair_mean = 0.5 * (plus + minus)
     p = jnp.mean(pair_mean, axis=0)
-    p_se = jnp.std(pair_mean, axis=0) / np.sqrt(n)
+    p_se = jnp.std(pair_mean, axis=0) / n**0.5
     half_diff = 0.5 * (plus - minus)
     grads, ses = [], []
     for x, e, s in zip(leaves, eps, s_leaves):
-        if jnp.ndim(x) == 0:   # a shared parameter: the gradient of the mean probability
+        if jnp.ndim(x) == 0 and jacobian:   # shared parameter, each probability
+            terms = half_diff * e.reshape((n,) + (1,) * (half_diff.ndim - 1)) / s
+        elif jnp.ndim(x) == 0:   # a shared parameter: the gradient of the mean probability
             terms = jnp.mean(half_diff.reshape(n, -1), axis=1) * e / s
         else:
             terms = half_diff * e / s
         grads.append(jnp.mean(terms, axis=0))
-        ses.append(jnp.std(terms, axis=0) / np.sqrt(n))
+        ses.append(jnp.std(terms, axis=0) / n**0.5)
     return SmoothedEstimate(p, jax.tree.unflatten(tdef, grads), p_se,
                             jax.tree.unflatten(tdef, ses), n)
