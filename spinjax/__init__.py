@@ -36,6 +36,13 @@ from ._torques.stt import SlonczewskiSTT
 from ._torques.bias_stt import BiasDrivenSTT
 from . import devices, experiments  # noqa: E402  (they build on the names above)
 from . import _trng as trng  # noqa: E402
+from ._estimators import (  # noqa: E402
+    SmoothedEstimate, array_pulse_outcome, paired_difference, pulse_outcome,
+    smoothed_probability, soft_outcome, waveform_outcome)
+from ._design import (  # noqa: E402
+    Bounded, DesignFailed, DesignResult, MinEnergyResult, Positive, min_energy_pulse,
+    rectangular_reference, tune_to_probability)
+from ._fitting import FitResult, SwitchingData, fit_switching, read_csv  # noqa: E402
 
 __all__ = [
     "AbstractPulse", "GaussianPulse", "PiecewiseLinear", "Sequence", "Sinusoid", "Sum",
@@ -43,7 +50,11 @@ __all__ = [
     "xor_streams", "gaussian_box_muller", "gaussian_clt", "gaussian_inverse_cdf",
     "gaussian_quality", "uniforms",
     "BiasDrivenSTT", "HallReadout", "OerstedField", "harmonic_voltages", "lock_in",
-    "devices", "trng", "disk_factors", "ellipsoid_factors", "experiments",
+    "devices", "trng", "SmoothedEstimate", "array_pulse_outcome", "paired_difference",
+    "pulse_outcome", "smoothed_probability", "soft_outcome", "waveform_outcome",
+    "Bounded", "DesignFailed", "DesignResult", "MinEnergyResult", "Positive",
+    "min_energy_pulse", "rectangular_reference", "tune_to_probability", "FitResult",
+    "SwitchingData", "fit_switching", "read_csv", "disk_factors", "ellipsoid_factors", "experiments",
     "AbstractField", "AbstractIncrements", "AbstractMonitor", "GaussianIncrements",
     "RademacherIncrements", "AbstractTorque", "Constant", "CounterBrownianPath",
     "Demagnetization", "Drive", "FirstPassage", "FreeLayer", "Inputs",

@@ -16,6 +16,7 @@ switching fraction is wrong. Two estimators, each right in its own regime:
 from .outcomes import array_pulse_outcome, paired_difference, pulse_outcome
 from .smoothing import SmoothedEstimate, smoothed_probability
 from .soft import soft_outcome
+from .waveform_outcome import waveform_outcome
 
 __all__ = ["SmoothedEstimate", "array_pulse_outcome", "paired_difference", "pulse_outcome",
-           "smoothed_probability", "soft_outcome"]
+           "smoothed_probability", "soft_outcome", "waveform_outcome"]
