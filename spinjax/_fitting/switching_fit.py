@@ -149,13 +149,13 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
                   rel_scale: float = 0.02, n_pairs: int = 1024, max_steps: int = 14,
                   optimizer: optax.GradientTransformation | None = None,
                   log: Callable | None = None, outcome_kwargs: dict | None = None,
-                  **fixed) -> FitResult:
+                  final_pair_factor: int = 8, **fixed) -> FitResult:
     r"""Fit the positive device parameters named in `init` (initial values, SI units;
     keyword arguments of `preset`) to `data`; the other parameters of `preset` come from
     `fixed` or its defaults. `rel_scale` is the largest smoothing width of the
     gradient estimator relative to each parameter (it adapts to a sixth of the scale
     on which P bends); `n_pairs` the antithetic pairs per data point and step.
-    `max_steps` Fisher-scoring steps are taken (full steps for the first five, then
+    `max_steps` Fisher-scoring steps are taken (full steps for the first seven, then
     gains 1/2, 1/3, ...); the estimate is the average of the last third of the
     iterates (Polyak-Ruppert), and the covariance is evaluated there with 4x the pairs.
     `converged` says whether the iterates' spread there is below one standard error.
@@ -171,10 +171,10 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
     k_obs = jnp.asarray(data.switches, jnp.float64 if jax.config.jax_enable_x64
                         else jnp.float32)
     n_obs = jnp.asarray(data.trials, k_obs.dtype)
-    # Robbins-Monro gains 1, 1, 1, 1, 1, 1/2, 1/3, ...: full Gauss-Newton steps while far, then
+    # Robbins-Monro gains 1 (seven times), 1/2, 1/3, ...: full Gauss-Newton steps while far, then
     # a decaying gain that averages the Monte Carlo noise of the steps out.
     optimizer = optimizer or optax.sgd(
-        lambda k: 1.0 / jnp.maximum(1.0, jnp.asarray(k, jnp.float32) - 4.0))
+        lambda k: 1.0 / jnp.maximum(1.0, jnp.asarray(k, jnp.float32) - 6.0))
     z = jnp.zeros(len(names), k_obs.dtype)
     state = optimizer.init(z)
     history = []
@@ -206,9 +206,14 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
     # Polyak-Ruppert: the average of the last third of the iterates, then one careful
     # evaluation (4x the pairs) there for the curvature.
     tail = path[-max(2, len(path) // 3):]
+    # The curvature needs a Jacobian whose Monte Carlo noise is small against its
+    # signal along every direction, including the weak ones: more pairs, and a wider
+    # smoothing (half the bend scale: its bias on the Jacobian is second order).
+    final_pairs = final_pair_factor * n_pairs
+    final_rel = np.clip(3 * rel, 1e-4, rel_scale)
     z_bar = np.mean(tail, axis=0)
     theta = theta0 * np.exp(z_bar)
-    g, h, p, p_se, nll = _linearize(outcome, names, theta, rel, 4 * n_pairs,
+    g, h, p, p_se, nll = _linearize(outcome, names, theta, final_rel, final_pairs,
                                     jax.random.fold_in(key, 10_000), k_obs, n_obs)
     cov_z = np.linalg.inv(np.asarray(h, np.float64))
     spread = np.std(tail, axis=0)
