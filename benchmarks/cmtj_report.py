@@ -5,6 +5,8 @@ Split from cmtj_crosscheck.py, which runs the two codes; this file only formats.
 
 from pathlib import Path
 
+from readme_section import replace_section  # noqa: E402
+
 START, END = "<!-- cmtj_crosscheck:start -->", "<!-- cmtj_crosscheck:end -->"
 
 
@@ -69,20 +71,14 @@ def report(res: dict) -> str:
 
 
 def write_readme(path: Path, section: str) -> None:
-    text = path.read_text()
-    if START not in text:
-        text = text.rstrip("\n") + (
-            "\n\n## cmtj cross-check\n\n`cmtj_crosscheck.py` simulates the same STT "
+    replace_section(path, START, END, section, (
+            "## cmtj cross-check\n\n`cmtj_crosscheck.py` simulates the same STT "
             "current pulse in spinjax and in cmtj at three amplitudes and compares the "
             "switching probabilities with a two-proportion z-test, after aligning the two "
             "codes at T = 0; its docstring states the physics and each convention "
             "mapping. Run it with\n\n"
             "    python benchmarks/cmtj_crosscheck.py          # full run, about two minutes\n"
             "    python benchmarks/cmtj_crosscheck.py --quick  # smaller n, about 15 s\n\n"
-            "A full run writes `results/cmtj_crosscheck.json` and the section below.\n\n"
-            f"{START}\n{END}\n")
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1]
-    path.write_text(f"{head}{START}\n{section}\n{END}{tail}")
+            "A full run writes `results/cmtj_crosscheck.json` and the section below.\n\n"))
 
 

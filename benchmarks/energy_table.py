@@ -64,6 +64,8 @@ import jax.numpy as jnp  # noqa: E402
 
 from sllg_throughput import machine_info  # noqa: E402
 
+from readme_section import replace_section  # noqa: E402
+
 START, END = "<!-- energy_table:start -->", "<!-- energy_table:end -->"
 UM2 = 1e-12  # m^2 per um^2
 
@@ -207,20 +209,15 @@ def section(res):
 
 
 def write_readme(path: Path, text: str) -> None:
-    body = path.read_text()
-    if START not in body:
-        body = body.rstrip("\n") + (
-            "\n\n## Energy and area per random bit\n\n`energy_table.py` computes the write "
+    replace_section(path, START, END, text, (
+            "## Energy and area per random bit\n\n`energy_table.py` computes the write "
             "and read energy per random bit of each device preset with "
             "`spinjax.devices.energy`, and compares energy x area per bit with software "
             "PRNGs on a CPU (throughput measured here) and a GPU (stated); every "
             "assumption is listed beside the table. Run it with\n\n"
             "    python benchmarks/energy_table.py          # about a minute\n"
             "    python benchmarks/energy_table.py --quick  # about 30 s\n\n"
-            "A full run writes `results/energy.json` and the section below.\n\n"
-            f"{START}\n{END}\n")
-    head, rest = body.split(START, 1)
-    path.write_text(f"{head}{START}\n{text}\n{END}{rest.split(END, 1)[1]}")
+            "A full run writes `results/energy.json` and the section below.\n\n"))
 
 
 def main(argv=None):

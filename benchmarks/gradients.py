@@ -63,6 +63,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from sllg_throughput import machine_info, peak_mem_mb, source_version  # noqa: E402
 
+from readme_section import replace_section  # noqa: E402
+
 START, END = "<!-- gradients:start -->", "<!-- gradients:end -->"
 DT = 1e-12
 AMPLITUDE_V, ALPHA = 1.05, 0.02
@@ -363,18 +365,14 @@ def _why_ratio(rows, get) -> str:
 
 
 def write_readme(path: Path, text: str) -> None:
-    body = path.read_text()
-    if START not in body:
-        body = (body.rstrip("\n") + "\n\n## Gradient cost\n\n`gradients.py` times one "
-                "reverse-mode gradient of a VCMA switching loss against one forward solve "
-                "and measures the gradient's peak memory, each case in its own process; see "
-                "its docstring for the model and method. Run it with\n\n"
-                "    python benchmarks/gradients.py          # full run, 11-18 min on 2 cores\n"
-                "    python benchmarks/gradients.py --quick  # about a minute and a half\n\n"
-                "A full run writes `results/gradients.json` and the section below.\n\n"
-                f"{START}\n{END}\n")
-    head, rest = body.split(START, 1)
-    path.write_text(f"{head}{START}\n{text}\n{END}{rest.split(END, 1)[1]}")
+    replace_section(path, START, END, text, (
+        "## Gradient cost\n\n`gradients.py` times one "
+        "reverse-mode gradient of a VCMA switching loss against one forward solve "
+        "and measures the gradient's peak memory, each case in its own process; see "
+        "its docstring for the model and method. Run it with\n\n"
+        "    python benchmarks/gradients.py          # full run, 11-18 min on 2 cores\n"
+        "    python benchmarks/gradients.py --quick  # about a minute and a half\n\n"
+        "A full run writes `results/gradients.json` and the section below."))
 
 
 def main(argv=None) -> None:

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from readme_section import replace_section
+
 CMTJ_JUNCTIONS, CMTJ_MIN_STEPS = {"full": 10, "quick": 3}, 2_000
 IMPLS = ("spinjax", "spinjax_2pt", "scan", "numpy", "cmtj")
 START, END = "<!-- sllg_throughput:start -->", "<!-- sllg_throughput:end -->"
@@ -118,11 +120,8 @@ def write_readme(path: Path, section: str) -> None:
              "(`--quick` writes `results/sllg_throughput_quick.json` and only prints its "
              "tables).\n\n"
              f"{START}\n{END}\n")
-    text = path.read_text() if path.exists() else intro
-    if START not in text:
-        text = text.rstrip("\n") + f"\n\n{START}\n{END}\n"
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1]
-    path.write_text(f"{head}{START}\n{section}\n{END}{tail}")
+    if not path.exists():
+        path.write_text(intro)
+    replace_section(path, START, END, section, intro)
 
 

@@ -40,6 +40,8 @@ import jax  # noqa: E402
 
 from sllg_throughput import machine_info  # noqa: E402
 
+from readme_section import replace_section  # noqa: E402
+
 START, END = "<!-- trng_throughput:start -->", "<!-- trng_throughput:end -->"
 FULL = [(1_000, 40, 3), (10_000, 10, 3), (100_000, 2, 3)]   # (N, cycles, timed calls)
 QUICK = [(1_000, 10, 1), (10_000, 4, 1)]
@@ -118,19 +120,14 @@ def section(res):
 
 
 def write_readme(path: Path, text: str) -> None:
-    body = path.read_text()
-    if START not in body:
-        body = body.rstrip("\n") + (
-            "\n\n## TRNG throughput\n\n`trng_throughput.py` times the junction-array TRNG "
+    replace_section(path, START, END, text, (
+            "## TRNG throughput\n\n`trng_throughput.py` times the junction-array TRNG "
             "(`spinjax/_trng`): random bits per second that the simulation delivers on this "
             "machine, and the bit rate of the simulated device implied by its cycle time. "
             "See its docstring for the schedule. Run it with\n\n"
             "    python benchmarks/trng_throughput.py          # full run, a few minutes\n"
             "    python benchmarks/trng_throughput.py --quick  # about 30 s\n\n"
-            "A full run writes `results/trng.json` and the section below.\n\n"
-            f"{START}\n{END}\n")
-    head, rest = body.split(START, 1)
-    path.write_text(f"{head}{START}\n{text}\n{END}{rest.split(END, 1)[1]}")
+            "A full run writes `results/trng.json` and the section below.\n\n"))
 
 
 def main(argv=None):
