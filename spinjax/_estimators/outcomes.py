@@ -15,6 +15,32 @@ from .._pulses.shapes import Trapezoid
 from .._simulate import simulate
 
 
+def pair_size(params: dict) -> int:
+    """n of the (2n,) leading axis that every per-junction parameter shares (antithetic
+    pairs: junction j and j + n); raises if the sizes differ or are odd."""
+    sizes = {int(np.shape(v)[0]) for v in params.values() if np.ndim(v)}
+    if len(sizes) != 1 or next(iter(sizes)) % 2:
+        raise InvalidParameterError(f"params must share one even leading size (2n); "
+                                    f"got sizes {sorted(sizes)}.")
+    return sizes.pop() // 2
+
+
+def switched_pairs(dev, make_pulse: Callable, key, *, n: int, t1: float, dt: float,
+                   input_name: str, start_well: int, thermal_t_s: float,
+                   noise: AbstractIncrements):
+    """Run (2, n) junctions of `dev` from a Boltzmann state of `start_well` under the
+    pulse ``make_pulse(dtype)``, pairs sharing noise; 1 where a junction ended in the
+    other well, shape (2n,)."""
+    k0, k1 = jax.random.split(key)
+    m0 = dev.thermal_state(k0, (2, n), well=start_well, t_s=thermal_t_s,
+                           common_noise_axes=1)
+    sol = simulate(dev.model, m0, t1=float(t1), dt=dt, key=k1,
+                   drive=Drive(**{input_name: make_pulse(m0.dtype)}), noise=noise,
+                   common_noise_axes=1)
+    u = jnp.asarray(dev.easy_axis, sol.m.dtype)
+    return (start_well * (sol.m @ u) < 0).reshape(2 * n)
+
+
 def pulse_outcome(preset: Callable, *, start_s: float = 0.1e-9, edge_s: float = 30e-12,
                   settle_s: float = 1.5e-9, dt: float = 2e-12,
                   input_name: str = "voltage_V", start_well: int = 1,
@@ -48,12 +74,7 @@ def pulse_outcome(preset: Callable, *, start_s: float = 0.1e-9, edge_s: float = 
         if "amplitude" not in merged or "width_s" not in merged:
             raise InvalidParameterError("pulse_outcome needs amplitude and width_s, as "
                                         "parameters or fixed keywords.")
-        sizes = {int(np.shape(v)[0]) for v in params.values() if np.ndim(v)}
-        if len(sizes) != 1 or next(iter(sizes)) % 2:
-            raise InvalidParameterError(f"params must share one even leading size (2n); "
-                                        f"got sizes {sorted(sizes)}.")
-        n2 = sizes.pop()
-        n = n2 // 2
+        n = pair_size(params)
 
         def pair(x):
             x = jnp.asarray(x)
@@ -61,19 +82,17 @@ def pulse_outcome(preset: Callable, *, start_s: float = 0.1e-9, edge_s: float = 
 
         dev = preset(**{k: pair(v) for k, v in merged.items()
                         if k not in ("amplitude", "width_s")})
-        k0, k1 = jax.random.split(key)
-        m0 = dev.thermal_state(k0, (2, n), well=start_well, t_s=thermal_t_s,
-                               common_noise_axes=1)
-        c = lambda x: jnp.asarray(x, m0.dtype)  # noqa: E731 (the state's precision)
-        pulse = Trapezoid(c(pair(merged["amplitude"])), c(start_s),
-                          c(pair(merged["width_s"])), c(edge_s), c(edge_s))
+
+        def make_pulse(dtype):  # in the state's precision
+            c = lambda x: jnp.asarray(x, dtype)  # noqa: E731
+            return Trapezoid(c(pair(merged["amplitude"])), c(start_s),
+                             c(pair(merged["width_s"])), c(edge_s), c(edge_s))
+
         width_max = float(np.max(np.asarray(merged["width_s"])))
         t1 = dt * np.ceil((start_s + 2 * edge_s + width_max + settle_s) / dt - 1e-9)
-        sol = simulate(dev.model, m0, t1=float(t1), dt=dt, key=k1,
-                       drive=Drive(**{input_name: pulse}), noise=noise,
-                       common_noise_axes=1)
-        u = jnp.asarray(dev.easy_axis, sol.m.dtype)
-        return (start_well * (sol.m @ u) < 0).reshape(n2)
+        return switched_pairs(dev, make_pulse, key, n=n, t1=t1, dt=dt,
+                              input_name=input_name, start_well=start_well,
+                              thermal_t_s=thermal_t_s, noise=noise)
 
     return outcome
 

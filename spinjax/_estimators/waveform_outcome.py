@@ -15,16 +15,14 @@ once per step and the interpolation is one gather over the junction array).
 import inspect
 from collections.abc import Callable
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from .._drive import Drive
 from .._increments import AbstractIncrements, RademacherIncrements
 from .._params import InvalidParameterError
 from .._pulses.base import AbstractPulse
-from .._simulate import simulate
+from .outcomes import pair_size, switched_pairs
 
 
 class _KnotWaveform(AbstractPulse):
@@ -100,12 +98,8 @@ def waveform_outcome(preset: Callable, times_s, *, settle_s: float = 1.5e-9,
         if "values" not in merged:
             raise InvalidParameterError("waveform_outcome needs the knot values, as a "
                                         "parameter (2n, K) or a fixed keyword (K,).")
-        sizes = {int(np.shape(v)[0]) for v in params.values() if np.ndim(v)}
-        if len(sizes) != 1 or next(iter(sizes)) % 2:
-            raise InvalidParameterError(f"params must share one even leading size (2n); "
-                                        f"got sizes {sorted(sizes)}.")
-        n2 = sizes.pop()
-        n = n2 // 2
+        n = pair_size(params)
+        n2 = 2 * n
         values = jnp.asarray(merged["values"])
         if values.shape[-1] != n_knots or values.ndim not in (1, 2):
             raise InvalidParameterError(f"values has shape {values.shape}; expected "
@@ -116,16 +110,13 @@ def waveform_outcome(preset: Callable, times_s, *, settle_s: float = 1.5e-9,
             return jnp.reshape(x, (2, n)) if x.ndim else x
 
         dev = preset(**{k: pair(v) for k, v in merged.items() if k != "values"})
-        k0, k1 = jax.random.split(key)
-        m0 = dev.thermal_state(k0, (2, n), well=start_well, t_s=thermal_t_s,
-                               common_noise_axes=1)
-        c = lambda x: jnp.asarray(x, m0.dtype)  # noqa: E731 (the state's precision)
         v = values.reshape(2, n, n_knots) if values.ndim == 2 else values
-        pulse = _KnotWaveform(c(times), c(v))
-        sol = simulate(dev.model, m0, t1=float(t1), dt=dt, key=k1,
-                       drive=Drive(**{input_name: pulse}), noise=noise,
-                       common_noise_axes=1)
-        u = jnp.asarray(dev.easy_axis, sol.m.dtype)
-        return (start_well * (sol.m @ u) < 0).reshape(n2)
+
+        def make_pulse(dtype):  # in the state's precision
+            return _KnotWaveform(jnp.asarray(times, dtype), jnp.asarray(v, dtype))
+
+        return switched_pairs(dev, make_pulse, key, n=n, t1=t1, dt=dt,
+                              input_name=input_name, start_well=start_well,
+                              thermal_t_s=thermal_t_s, noise=noise)
 
     return outcome
