@@ -99,3 +99,9 @@ def test_csv_reading_and_bad_input(tmp_path):
         read_csv(tmp_path / "absent.csv")
     with pytest.raises(sj.InvalidParameterError, match="positive"):
         fit_switching(d, {"xi": -1.0}, jax.random.key(0), preset=vcma_mtj_compensation)
+    # A start where no write switches (V_c = 5 V): every modelled P is 0, the data say
+    # nothing there, and the fit must say so instead of inverting a zero curvature.
+    from spinjax._fitting import FitFailed
+    with pytest.raises(FitFailed, match="no curvature"):
+        fit_switching(d, {"compensation_V": 5.0}, jax.random.key(0),
+                      preset=vcma_mtj_compensation, n_pairs=16, max_steps=2)

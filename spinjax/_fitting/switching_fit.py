@@ -76,6 +76,10 @@ def grid_outcome(preset: Callable, data: SwitchingData, *, start_s=0.1e-9, edge_
     return outcome
 
 
+class FitFailed(RuntimeError):
+    """The fit cannot proceed: the message says where it stood and why."""
+
+
 @dataclasses.dataclass
 class FitResult:
     """`params` the estimates; `sigma` their standard errors; `covariance` (K, K) in
@@ -185,7 +189,7 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
         theta = theta0 * np.exp(np.asarray(z, np.float64))
         g, h, p, p_se, nll = _linearize(outcome, names, theta, rel, n_pairs,
                                         jax.random.fold_in(key, step), k_obs, n_obs)
-        cov_z = np.linalg.inv(np.asarray(h, np.float64))
+        cov_z = _inverse(h, names, theta, p)
         delta = cov_z @ np.asarray(g.T @ _weights(p, p_se, n_obs) @ (k_obs / n_obs - p))
         # The scale on which P bends in each parameter: a sigmoid of slope max|dP/dz|
         # turns over in 1/(4 max|dP/dz|). Smooth at a sixth of it (the smoothing biases P by
@@ -215,7 +219,7 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
     theta = theta0 * np.exp(z_bar)
     g, h, p, p_se, nll = _linearize(outcome, names, theta, final_rel, final_pairs,
                                     jax.random.fold_in(key, 10_000), k_obs, n_obs)
-    cov_z = np.linalg.inv(np.asarray(h, np.float64))
+    cov_z = _inverse(h, names, theta, p)
     spread = np.std(tail, axis=0)
     converged = bool(np.all(spread < np.sqrt(np.diag(cov_z))))
     d = np.diag(theta)   # d theta / d z
@@ -224,6 +228,21 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
     jac = np.asarray(g, np.float64) / theta[None, :]   # dP/dtheta
     return FitResult(names, dict(zip(names, theta.tolist())), dict(zip(names, sig.tolist())),
                      cov, np.asarray(p), np.asarray(p_se), history, converged, jac, data)
+
+
+def _inverse(h, names, theta, p):
+    """The covariance in z, or a clear error when the data say nothing about some
+    direction at `theta` (every modelled P saturated at 0 or 1, or parameters that
+    the data cannot tell apart)."""
+    h = np.asarray(h, np.float64)
+    eig = np.linalg.eigvalsh(h) if np.all(np.isfinite(h)) else np.array([np.nan])
+    if not np.all(np.isfinite(eig)) or eig.min() <= 1e-12 * max(eig.max(), 1e-300):
+        raise FitFailed(
+            f"the likelihood has no curvature in some direction at "
+            f"{dict(zip(names, np.round(theta, 12).tolist()))}: the model gives P = "
+            f"{np.round(np.asarray(p), 3).tolist()} at the data points. Start closer (where "
+            f"P is neither 0 nor 1 at several points), or fit fewer parameters.")
+    return np.linalg.inv(h)
 
 
 def _weights(p, p_se, n_obs):
