@@ -38,14 +38,23 @@ only imports jax and spinjax and builds ``m0`` gives the memory subtracted in th
 tables. The gradients of all configurations at the same (N, steps) see the same noise
 (spinjax's counter-based Brownian path), so they must agree; their spread is reported.
 
+On a GPU (``--platform gpu``: workers with ``JAX_PLATFORMS=cuda``) the grid is N in
+1e3..1e6 x 1e3 and 1e4 steps, the configurations are compared at N = 1e5, 1e3 steps,
+there is no baseline worker, and the memory is the peak of XLA's GPU allocator in the
+worker (``memory_stats()["peak_bytes_in_use"]``; ``VmHWM`` is host memory). The
+cases run cheapest first within a time budget (``--budget-s``, default 480 s).
+
 Usage::
 
     python benchmarks/gradients.py          # full run, 11 min on 2 idle-ish cores
     python benchmarks/gradients.py --quick  # about a minute and a half
+    python benchmarks/gradients.py --platform gpu  # full GPU run, about 6 min
 
 A full run writes ``benchmarks/results/gradients.json`` and the section between the
-``gradients`` markers of ``benchmarks/README.md``; ``--quick`` only prints the section
-(and writes its JSON where ``--out`` says).
+``gradients`` markers of ``benchmarks/README.md`` (on a GPU: ``gradients_gpu.json`` and
+the ``gradients_gpu`` markers, rendered by ``gradients_report.py``); ``--quick`` only
+prints the section (and writes its JSON where ``--out`` says). ``--report JSON`` prints
+the section of an existing JSON, and with ``--write-readme`` puts it in the README.
 """
 
 import argparse
@@ -61,15 +70,15 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from accelerator import Budget, check_device, device_mem_mb, probe, worker_env  # noqa: E402
+from gradients_report import (  # noqa: E402
+    TARGET_CASE, TARGET_MEM_MB, TARGET_RATIO, gpu_section, section, write_gpu_readme,
+    write_readme)
 from sllg_throughput import machine_info, peak_mem_mb, source_version  # noqa: E402
 
-from readme_section import replace_section  # noqa: E402
-
-START, END = "<!-- gradients:start -->", "<!-- gradients:end -->"
 DT = 1e-12
 AMPLITUDE_V, ALPHA = 1.05, 0.02
 PULSE = dict(start_s=0.1e-9, width_s=0.44e-9, rise_s=30e-12, fall_s=30e-12)
-TARGET_RATIO, TARGET_MEM_MB, TARGET_CASE = 4.0, 4000.0, (10_000, 10_000)
 
 # (N, steps, repeats). N = 1e5 x 1e4 steps is skipped: about 1e9 junction-steps, whose
 # gradient alone takes several minutes here (see the README section).
@@ -84,6 +93,19 @@ FULL_VARIANTS = dict(case=(10_000, 1_000, 3), configs=("ckpt=16", "ckpt=1000", "
                      plan_case=TARGET_CASE, plan_configs=("ckpt=16", "ckpt=10000", "every=100"))
 QUICK_VARIANTS = dict(case=(1_000, 1_000, 3), configs=("ckpt=16", "ckpt=1000", "every=100"),
                       plan_case=None, plan_configs=())
+# GPU: N x steps up to GPU_MAX_JUNCTION_STEPS, 3 timed calls (1 at 1e10 junction-steps);
+# the memory target is run, and only the store-every-step plan is compiled there (each
+# plan costs a worker and a compile, ~10-15 s).
+GPU_MAX_JUNCTION_STEPS = 10**10
+GPU_GRID = tuple((n, s, 1 if n * s >= 10**10 else 3) for s in (1_000, 10_000)
+                 for n in (1_000, 10_000, 100_000, 1_000_000) if n * s <= GPU_MAX_JUNCTION_STEPS)
+GPU_SKIPPED = tuple((n, s) for s in (1_000, 10_000) for n in (1_000, 10_000, 100_000, 1_000_000)
+                    if n * s > GPU_MAX_JUNCTION_STEPS)
+GPU_VARIANTS = dict(case=(100_000, 1_000, 3), configs=("ckpt=16", "ckpt=1000", "every=100"),
+                    plan_case=TARGET_CASE, plan_configs=("ckpt=10000",))
+GPU_QUICK_GRID = ((1_000, 1_000, 3), (100_000, 1_000, 3))
+GPU_QUICK_VARIANTS = dict(case=(100_000, 1_000, 3), configs=("ckpt=1000", "every=100"),
+                          plan_case=None, plan_configs=())
 
 
 # ---------------------------------------------------------------- worker
@@ -119,14 +141,19 @@ def make_loss(n: int, steps: int, config: str):
     return loss
 
 
-def measure(mode: str, config: str, n: int, steps: int, repeats: int) -> dict:
+def measure(mode: str, config: str, n: int, steps: int, repeats: int,
+            platform: str = "cpu") -> dict:
     """One case in this process: ``mode`` is forward, gradient, plan (compile the
-    gradient only) or baseline (import and build m0 only)."""
+    gradient only) or baseline (import and build m0 only). On a GPU the row also has
+    the GPU allocator's peak (``peak_gpu_mem_mb``, since the process started)."""
     import jax
     import jax.numpy as jnp
     import spinjax  # noqa: F401  (the baseline imports it too)
 
+    gpu = platform == "gpu"
     row = dict(mode=mode, config=config, n=n, steps=steps)
+    if gpu:
+        row["device"] = check_device(platform)
     if mode == "baseline":
         jnp.tile(jnp.array([0.0, 0.0, 1.0], jnp.float32), (n, 1)).block_until_ready()
         return dict(row, peak_mem_mb=peak_mem_mb())
@@ -144,8 +171,10 @@ def measure(mode: str, config: str, n: int, steps: int, repeats: int) -> dict:
     except Exception as err:  # memory_analysis is backend-dependent
         row["xla_plan_error"] = repr(err)
     row["compile_peak_mem_mb"] = peak_mem_mb()
+    if gpu:
+        row["gpu_mem_before_run_mb"] = device_mem_mb().get("gpu_mem_in_use_mb")
     if mode == "plan":
-        return dict(row, peak_mem_mb=peak_mem_mb())
+        return dict(row, peak_mem_mb=peak_mem_mb(), **(device_mem_mb() if gpu else {}))
     # The run's own peak: reset the high-water mark after compiling (Linux >= 4.0:
     # writing 5 to clear_refs resets VmHWM to the current RSS), then read it after.
     row["rss_before_run_mb"] = _vm("VmRSS")
@@ -167,6 +196,8 @@ def measure(mode: str, config: str, n: int, steps: int, repeats: int) -> dict:
                peak_mem_mb=max(peak_mem_mb(), row["compile_peak_mem_mb"]))
     if row["hwm_reset"]:
         row["run_mem_mb"] = row["run_peak_mem_mb"] - row["rss_before_run_mb"]
+    if gpu:
+        row.update(device_mem_mb())
     if mode == "gradient":
         row["grad_amplitude"], row["grad_alpha"] = (float(g) for g in out)
     else:
@@ -176,12 +207,16 @@ def measure(mode: str, config: str, n: int, steps: int, repeats: int) -> dict:
 
 # ---------------------------------------------------------------- driver
 
-def run_worker(mode, config, n, steps, repeats) -> dict:
+def run_worker(mode, config, n, steps, repeats, platform="cpu", timeout=None) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", mode, config, str(n),
-           str(steps), "--repeats", str(repeats)]
+           str(steps), "--repeats", str(repeats), "--platform", platform]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True,
-                          env=dict(os.environ, JAX_PLATFORMS="cpu"))
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=worker_env(platform),
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return dict(mode=mode, config=config, n=n, steps=steps,
+                    error=f"timed out after {timeout:.0f} s")
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode or not lines:
         return dict(mode=mode, config=config, n=n, steps=steps,
@@ -190,219 +225,104 @@ def run_worker(mode, config, n, steps, repeats) -> dict:
                 loadavg=os.getloadavg()[0])
 
 
-def run_all(quick: bool, log=print) -> dict:
-    mode = "quick" if quick else "full"
-    machine = machine_info(mode)
-    grid, variants = (QUICK_GRID, QUICK_VARIANTS) if quick else (FULL_GRID, FULL_VARIANTS)
-    rows = [run_worker("baseline", "-", 1_000, 0, 0)]
-    log(json.dumps(rows[-1]))
-    for n, steps, repeats in grid:
-        for m in ("forward", "gradient"):
-            rows.append(run_worker(m, "default", n, steps, repeats))
-            log(json.dumps(rows[-1]))
+def jobs(quick: bool, platform: str = "cpu") -> list:
+    """The workers of a run, (mode, config, N, steps, repeats), in the order they run:
+    on a GPU without the baseline and cheapest (fewest junction-steps) first, so that
+    a spent time budget drops the largest cases."""
+    if platform == "gpu":
+        grid, variants = (GPU_QUICK_GRID, GPU_QUICK_VARIANTS) if quick else (GPU_GRID,
+                                                                            GPU_VARIANTS)
+    else:
+        grid, variants = (QUICK_GRID, QUICK_VARIANTS) if quick else (FULL_GRID, FULL_VARIANTS)
+    out = [] if platform == "gpu" else [("baseline", "-", 1_000, 0, 0)]
+    out += [(m, "default", n, steps, repeats) for n, steps, repeats in grid
+            for m in ("forward", "gradient")]
     n, steps, repeats = variants["case"]
-    for config in variants["configs"]:
-        rows.append(run_worker("gradient", config, n, steps, repeats))
-        log(json.dumps(rows[-1]))
+    out += [("gradient", config, n, steps, repeats) for config in variants["configs"]]
     if variants["plan_case"]:
         n, steps = variants["plan_case"]
-        for config in variants["plan_configs"]:
-            rows.append(run_worker("plan", config, n, steps, 0))
-            log(json.dumps(rows[-1]))
+        out += [("plan", config, n, steps, 0) for config in variants["plan_configs"]]
+    if platform == "gpu":
+        out.sort(key=lambda job: job[2] * job[3])  # stable: forward before gradient
+    return out
+
+
+def run_all(quick: bool, log=print, platform: str = "cpu", budget_s=None) -> dict:
+    mode = "quick" if quick else "full"
+    device = probe(platform) if platform == "gpu" else None  # exits if there is no GPU
+    machine = machine_info(mode)
+    if device:
+        machine["device"] = device
+    budget, rows = Budget(budget_s), []
+    for job in jobs(quick, platform):
+        if budget.expired():
+            rows.append(dict(zip(("mode", "config", "n", "steps"), job[:4]),
+                             error=f"skipped: the time budget of {budget_s:.0f} s was spent"))
+        else:
+            rows.append(run_worker(*job, platform=platform, timeout=budget.timeout()))
+        log(json.dumps(rows[-1]))
     machine.update(loadavg_end=os.getloadavg(), spinjax_end=source_version())
-    return dict(machine=machine, model=dict(
+    if platform == "gpu":
+        skipped = [dict(n=n, steps=s, why=f"beyond {GPU_MAX_JUNCTION_STEPS:.0e} junction-steps")
+                   for n, s in (() if quick else GPU_SKIPPED)]
+    else:
+        skipped = [dict(n=n, steps=s, why="about 1e9 junction-steps: the gradient alone would "
+                        "take several minutes per call on this 2-core machine")
+                   for n, s in (() if quick else FULL_SKIPPED)]
+    return dict(machine=machine, **({"platform": platform} if device else {}), model=dict(
         preset="spinjax.devices.vcma_mtj(alpha=alpha)", pulse=dict(PULSE, amplitude=AMPLITUDE_V),
         alpha=ALPHA, dt_s=DT, temperature_K=300.0, noise="GaussianIncrements", dtype="float32",
         loss="mean(tanh(-m_z(t1) / 0.5))", grad_wrt=("amplitude", "alpha")),
         targets=dict(gradient_over_forward=TARGET_RATIO, memory_mb=TARGET_MEM_MB,
                      memory_case=TARGET_CASE),
-        skipped=[dict(n=n, steps=s, why="about 1e9 junction-steps: the gradient alone would "
-                      "take several minutes per call on this 2-core machine")
-                 for n, s in (() if quick else FULL_SKIPPED)],
-        rows=rows)
-
-
-# ---------------------------------------------------------------- report
-
-def _fmt_n(n):
-    return f"1e{len(str(n)) - 1}" if str(n).strip("0") == "1" else str(n)
-
-
-def section(res: dict) -> str:
-    m, rows = res["machine"], res["rows"]
-    base = next(r["peak_mem_mb"] for r in rows if r["mode"] == "baseline")
-    get = {(r["mode"], r["config"], r["n"], r["steps"]): r for r in rows}
-    out = [f"Measured {m['date']} ({m['mode']} mode, {m.get('total_s', 0) / 60:.0f} min) on "
-           f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['platform']}; "
-           f"jax {m['jax']}, diffrax {m['diffrax']}, equinox {m['equinox']}. The machine was "
-           f"shared: load average {m['loadavg_start'][0]:.2f} at the start, "
-           f"{m['loadavg_end'][0]:.2f} at the end. spinjax: {m['spinjax_start']}.", "",
-           "VCMA preset, Trapezoid pulse (1.05 V, 0.47 ns FWHM), 300 K, dt = 1 ps, float32; "
-           "loss = mean tanh(-m_z(t1)/0.5), gradient w.r.t. (amplitude, alpha) with "
-           "`simulate`'s default `RecursiveCheckpointAdjoint()`. Times: median of the timed "
-           "calls after compilation and one untimed call. Memory (one process per cell): "
-           f"`fwd MB`, `grad MB` are the peak resident memory (VmHWM) of the worker minus "
-           f"{base:.0f} MB, the peak of a process that only imported jax and spinjax, and so "
-           "include the compiler's own peak; `grad run MB` is the peak while running only "
-           "(VmHWM reset after compiling) above the resident memory before the run; the XLA "
-           "plan is the compiled gradient's arguments + outputs + temporaries (what the "
-           "computation itself needs).", "",
-           "| N | steps | forward s | gradient s | gradient/forward | compile fwd s | "
-           "compile grad s | fwd MB | grad MB | grad run MB | grad XLA plan MB | loss | "
-           "dL/dV | dL/dalpha |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    ratios = {}
-    for r in rows:
-        if r["mode"] != "gradient" or r["config"] != "default":
-            continue
-        n, s = r["n"], r["steps"]
-        f = get.get(("forward", "default", n, s), {})
-        if "error" in r or "error" in f:
-            out.append(f"| {_fmt_n(n)} | {s} | error |" + " |" * 11)
-            continue
-        ratios[(n, s)] = ratio = r["median_s"] / f["median_s"]
-        out.append(f"| {_fmt_n(n)} | {s} | {f['median_s']:.3g} | {r['median_s']:.3g} | "
-                   f"{ratio:.1f} | {f['compile_s']:.1f} | {r['compile_s']:.1f} | "
-                   f"{f['peak_mem_mb'] - base:.0f} | {r['peak_mem_mb'] - base:.0f} | "
-                   f"{r.get('run_mem_mb', float('nan')):.0f} | "
-                   f"{r.get('xla_plan_mb', float('nan')):.1f} | {f['loss']:.3f} | "
-                   f"{r['grad_amplitude']:.4g} | {r['grad_alpha']:.4g} |")
-    for sk in res.get("skipped", []):
-        out.append(f"| {_fmt_n(sk['n'])} | {sk['steps']} | skipped |" + " |" * 11)
-    var = [r for r in rows if r["mode"] == "gradient" and r["config"] != "default"]
-    if var:
-        n, s = var[0]["n"], var[0]["steps"]
-        d = get.get(("gradient", "default", n, s))
-        f = get.get(("forward", "default", n, s))
-        out += ["", f"Gradient configurations at N = {_fmt_n(n)}, {s} steps (`ckpt=K`: "
-                "`RecursiveCheckpointAdjoint(checkpoints=K)`; `every=K`: `Save(every=K)`, "
-                "a scan over chunks of K steps, each its own checkpointed solve):", "",
-                "| configuration | gradient s | gradient/forward | compile s | grad MB | "
-                "run MB | XLA plan MB | dL/dV | dL/dalpha |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        for r in ([d] if d else []) + var:
-            if "error" in r:
-                out.append(f"| {r['config']} | error |" + " |" * 7)
-                continue
-            out.append(f"| {r['config']} | {r['median_s']:.3g} | "
-                       f"{r['median_s'] / f['median_s']:.1f} | {r['compile_s']:.1f} | "
-                       f"{r['peak_mem_mb'] - base:.0f} | {r.get('run_mem_mb', float('nan')):.0f} | "
-                       f"{r.get('xla_plan_mb', float('nan')):.1f} "
-                       f"| {r['grad_amplitude']:.6g} | {r['grad_alpha']:.6g} |")
-        good = [r for r in ([d] if d else []) + var if "error" not in r]
-        for k in ("grad_amplitude", "grad_alpha"):
-            vals = [r[k] for r in good]
-            spread = (max(vals) - min(vals)) / max(abs(v) for v in vals)
-            out.append("") if k == "grad_amplitude" else None
-            out.append(f"- {k}: relative spread over the configurations {spread:.1e} "
-                       "(same noise, different recomputation order: float32 rounding).")
-    plans = [r for r in rows if r["mode"] == "plan"]
-    if plans:
-        n, s = plans[0]["n"], plans[0]["steps"]
-        d = get.get(("gradient", "default", n, s), {})
-        out += ["", f"XLA buffer plan of the gradient at N = {_fmt_n(n)}, {s} steps (compiled, "
-                "not run):", "", "| configuration | XLA plan MB | compile s |", "|---|---:|---:|"]
-        for r in ([d] if "xla_plan_mb" in d else []) + plans:
-            out.append(f"| {r['config']} | {r.get('xla_plan_mb', float('nan')):.1f} | "
-                       f"{r.get('compile_s', float('nan')):.1f} |")
-    # targets
-    loads = [r["loadavg"] for r in rows if "loadavg" in r]
-    if loads:
-        out += ["", f"Each cell ran in its own process at its own time; the 1-minute load "
-                f"average after the rows ranged from {min(loads):.1f} to {max(loads):.1f} "
-                f"on {m['cores']} cores (`loadavg` per row in the JSON). On a shared machine "
-                "that moves a timing by up to 2-3x, so ratios of cells measured under "
-                "different loads (each configuration against the default forward) are "
-                "uncertain by about as much."]
-    out += ["", "Targets:", ""]
-    if ratios:
-        met = all(v <= TARGET_RATIO for v in ratios.values())
-        listed = ", ".join(f"{_fmt_n(n)} x {s}: {v:.1f}x" for (n, s), v in ratios.items())
-        out.append(f"- gradient <= {TARGET_RATIO:.0f}x forward: **{'met' if met else 'NOT met'}**"
-                   f" ({listed}).")
-    why = _why_ratio(rows, get)
-    if why:
-        out.append(why)
-    t = get.get(("gradient", "default") + TARGET_CASE)
-    if t and "error" not in t:
-        mem = t["peak_mem_mb"] - base
-        out.append(f"- gradient through {_fmt_n(TARGET_CASE[1])} steps of "
-                   f"{_fmt_n(TARGET_CASE[0])} junctions < 4 GB: "
-                   f"**{'met' if mem < TARGET_MEM_MB else 'NOT met'}** ({mem:.0f} MB above the "
-                   f"baseline, compilation included, {t['peak_mem_mb']:.0f} MB for the whole "
-                   f"process; {t.get('run_mem_mb', float('nan')):.0f} MB while running; XLA "
-                   f"plan {t.get('xla_plan_mb', float('nan')):.0f} MB).")
-    else:
-        out.append(f"- memory target ({_fmt_n(TARGET_CASE[0])} x {_fmt_n(TARGET_CASE[1])}): "
-                   "not measured in this mode.")
-    return "\n".join(out)
-
-
-def _why_ratio(rows, get) -> str:
-    """Why the ratio is what it is, from the configuration rows (no recomputation:
-    ``ckpt=steps``)."""
-    full = [r for r in rows if r["mode"] == "gradient" and "error" not in r
-            and r["config"] == f"ckpt={r['steps']}"]
-    if not full:
-        return ""
-    r = full[0]
-    f, d = get[("forward", "default", r["n"], r["steps"])], get[("gradient", "default",
-                                                                 r["n"], r["steps"])]
-    r_all, r_def = r["median_s"] / f["median_s"], d["median_s"] / f["median_s"]
-    return (f"- Why the ratio is above 4x: reverse mode through `RecursiveCheckpointAdjoint` "
-            "runs the forward once, recomputes it from the checkpoints (with diffrax's "
-            "default of about sqrt(2 steps) checkpoints each step is recomputed up to twice: "
-            "the floor is about 3 forwards before any backward work), then runs the VJP of "
-            "every step, which re-evaluates the step (Heun's two stages, the noise draw, "
-            "the STT and TMR terms) and its transpose, with the cotangents of the scalar "
-            "amplitude and alpha summed over the junctions at every step. Storing every "
-            f"step (`ckpt={r['steps']}`, no recomputation) gave {r_all:.1f}x at N = "
-            f"{_fmt_n(r['n'])}, {r['steps']} steps (default: {r_def:.1f}x, under a different "
-            "load), i.e. a backward pass of about "
-            f"{r_all - 1:.1f} forwards when nothing is recomputed; with the default "
-            "checkpoints the recomputation comes on top. Whether storing every step pays "
-            "depends on whether the stored states (N x steps x 12 bytes) stay in cache.")
-
-
-def write_readme(path: Path, text: str) -> None:
-    replace_section(path, START, END, text, (
-        "## Gradient cost\n\n`gradients.py` times one "
-        "reverse-mode gradient of a VCMA switching loss against one forward solve "
-        "and measures the gradient's peak memory, each case in its own process; see "
-        "its docstring for the model and method. Run it with\n\n"
-        "    python benchmarks/gradients.py          # full run, 11-18 min on 2 cores\n"
-        "    python benchmarks/gradients.py --quick  # about a minute and a half\n\n"
-        "A full run writes `results/gradients.json` and the section below."))
+        skipped=skipped, rows=rows)
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small cases, about 1.5 min")
+    parser.add_argument("--platform", choices=("cpu", "gpu"), default="cpu",
+                        help="jax backend of the workers (gpu: JAX_PLATFORMS=cuda)")
+    parser.add_argument("--budget-s", type=float, default=None,
+                        help="start no worker after this many seconds (gpu default 480)")
     parser.add_argument("--worker", nargs=4, metavar=("MODE", "CONFIG", "N", "STEPS"),
                         help="measure one case in this process and print it")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--report", type=Path, default=None,
                         help="only print the section of an existing JSON")
+    parser.add_argument("--write-readme", action="store_true",
+                        help="with --report: also put the section in benchmarks/README.md")
     args = parser.parse_args(argv)
     if args.worker:
         mode, config, n, steps = args.worker
-        row = measure(mode, config, int(n), int(steps), args.repeats)
+        row = measure(mode, config, int(n), int(steps), args.repeats, args.platform)
         print("RESULT " + json.dumps(row), flush=True)
         return
     if args.report:
-        print(section(json.loads(args.report.read_text())))
+        result = json.loads(args.report.read_text())
+        gpu = result.get("platform") == "gpu"
+        text = gpu_section(result) if gpu else section(result)
+        if args.write_readme:
+            (write_gpu_readme if gpu else write_readme)(HERE / "README.md", text)
+        print(text)
         return
+    gpu = args.platform == "gpu"
+    if gpu:  # this driver process stays on the CPU backend: no GPU memory held here
+        os.environ["JAX_PLATFORMS"] = "cpu"
+    budget_s = args.budget_s if args.budget_s is not None else (480.0 if gpu else None)
     t0 = time.perf_counter()
-    result = run_all(args.quick, log=lambda s: print(s, file=sys.stderr, flush=True))
+    result = run_all(args.quick, log=lambda s: print(s, file=sys.stderr, flush=True),
+                     platform=args.platform, budget_s=budget_s)
     result["machine"]["total_s"] = time.perf_counter() - t0
-    out = args.out or (None if args.quick else HERE / "results" / "gradients.json")
+    name = "gradients_gpu.json" if gpu else "gradients.json"
+    out = args.out or (None if args.quick else HERE / "results" / name)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=1) + "\n")
-    text = section(result)
+    text = gpu_section(result) if gpu else section(result)
     if not args.quick:
-        write_readme(HERE / "README.md", text)
+        (write_gpu_readme if gpu else write_readme)(HERE / "README.md", text)
     print(text)
 
 

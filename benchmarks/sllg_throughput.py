@@ -31,14 +31,24 @@ Memory rows run spinjax once at N = 1e6 for several step counts, to show that
 final-state memory does not grow with the number of steps (the full run includes the
 1e6 x 1e4 target).
 
+On a GPU (``--platform gpu``: workers with ``JAX_PLATFORMS=cuda``) only spinjax,
+spinjax_2pt and scan run, for N = 1e3 to 3e7, one pass, with the step counts chosen so
+that a timed call takes about 0.1-2 s on an H100; every row adds the GPU allocator's
+peak (``peak_gpu_mem_mb``) and the memory rows run at N = 1e7. The run stops starting
+workers after ``--budget-s`` (default 420 s).
+
 Usage::
 
     python benchmarks/sllg_throughput.py            # full run (tens of minutes)
     python benchmarks/sllg_throughput.py --quick    # about a minute
+    python benchmarks/sllg_throughput.py --platform gpu  # full GPU run, about 4 min
 
 A full run writes ``benchmarks/results/sllg_throughput.json`` and the tables in
-``benchmarks/README.md`` between the ``sllg_throughput`` markers; ``--quick`` writes
-``sllg_throughput_quick.json`` and prints the tables.
+``benchmarks/README.md`` between the ``sllg_throughput`` markers (on a GPU:
+``sllg_throughput_gpu.json`` and the ``sllg_throughput_gpu`` markers); ``--quick`` writes
+``sllg_throughput_quick.json`` (``sllg_throughput_gpu_quick.json``) and prints the
+tables. ``--report JSON`` prints the tables of an existing JSON, and with
+``--write-readme`` puts them in the README.
 """
 
 import argparse
@@ -58,8 +68,10 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from accelerator import Budget, check_device, device_mem_mb, probe, worker_env  # noqa: E402
 from throughput_report import (  # noqa: E402
-    CMTJ_JUNCTIONS, CMTJ_MIN_STEPS, IMPLS, report, write_readme)
+    CMTJ_JUNCTIONS, CMTJ_MIN_STEPS, GPU_IMPLS, IMPLS, report, report_gpu, write_gpu_readme,
+    write_readme)
 
 PHYSICS = dict(Ms=1.0e6, alpha=0.01, thickness_m=1.2e-9, diameter_m=50e-9,
                temperature_K=300.0, K_i0=1.0e-3, demag=(0.0, 0.0, 1.0),
@@ -68,6 +80,12 @@ PHYSICS = dict(Ms=1.0e6, alpha=0.01, thickness_m=1.2e-9, diameter_m=50e-9,
 FULL_CASES = ((1, 20_000), (1_000, 5_000), (10_000, 1_000), (100_000, 200), (1_000_000, 50))
 QUICK_CASES = ((1, 2_000), (1_000, 200), (10_000, 100), (100_000, 20))
 FULL_MEMORY_STEPS, QUICK_MEMORY_STEPS = (100, 1_000, 10_000), (10, 100)
+# GPU: ~0.1-2 s per timed call on an H100 (~50-100 us per step at small N, spinjax
+# ~5e9 junction-steps/s at N >= 1e6, scan ~1e10).
+GPU_FULL_CASES = ((1_000, 10_000), (10_000, 10_000), (100_000, 5_000), (1_000_000, 1_000),
+                  (10_000_000, 200), (30_000_000, 100))
+GPU_QUICK_CASES = ((1_000, 1_000), (1_000_000, 100))
+MEMORY_N = dict(cpu=1_000_000, gpu=10_000_000)
 
 
 # ---------------------------------------------------------------- physics and models
@@ -201,8 +219,11 @@ def peak_mem_mb() -> float:
     return next(int(ln.split()[1]) for ln in status if ln.startswith("VmHWM:")) / 1024
 
 
-def measure(impl: str, n: int, steps: int, repeats: int, cmtj_k: int, physics: dict) -> dict:
-    """Time one (implementation, N, steps) case in this process; see the module docstring."""
+def measure(impl: str, n: int, steps: int, repeats: int, cmtj_k: int, physics: dict,
+            platform: str = "cpu") -> dict:
+    """Time one (implementation, N, steps) case in this process; see the module docstring.
+    On a GPU the row also has the GPU allocator's statistics after the timed calls."""
+    device = check_device(platform) if platform == "gpu" else None
     if impl == "cmtj":
         if importlib.util.find_spec("cmtj") is None:
             return dict(impl=impl, n=n, steps=steps, skipped="cmtj is not installed")
@@ -233,17 +254,26 @@ def measure(impl: str, n: int, steps: int, repeats: int, cmtj_k: int, physics: d
                    f"{steps} steps simulated one after another")
     if not times:
         row["note"] = "single call, rate includes compilation"
+    if device:
+        row.update(device=device, **device_mem_mb())
     return row
 
 
 # ---------------------------------------------------------------- driver
 
-def run_worker(impl, n, steps, repeats, cmtj_k, physics) -> dict:
+def run_worker(impl, n, steps, repeats, cmtj_k, physics, platform="cpu", budget=None) -> dict:
+    if budget is not None and budget.expired():
+        return dict(impl=impl, n=n, steps=steps,
+                    skipped=f"the time budget of {budget.seconds:.0f} s was spent")
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", impl, str(n), str(steps),
            "--repeats", str(repeats), "--cmtj-junctions", str(cmtj_k),
-           "--physics", json.dumps(physics)]
-    proc = subprocess.run(cmd, capture_output=True, text=True,
-                          env=dict(os.environ, JAX_PLATFORMS="cpu"))
+           "--physics", json.dumps(physics), "--platform", platform]
+    timeout = budget.timeout() if budget is not None else None
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=worker_env(platform),
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return dict(impl=impl, n=n, steps=steps, error=f"timed out after {timeout:.0f} s")
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode or not lines:
         return dict(impl=impl, n=n, steps=steps, error=proc.stderr.strip()[-2000:])
@@ -280,18 +310,27 @@ def machine_info(mode: str) -> dict:
                 mode=mode, loadavg_start=os.getloadavg(), spinjax_start=source_version())
 
 
-def run_all(quick: bool, rounds: int, log=print) -> dict:
+def run_all(quick: bool, rounds: int, log=print, platform: str = "cpu",
+            budget_s=None) -> dict:
     """All cases, each in its own worker. The throughput cases are run in `rounds`
     passes and the fastest pass is kept per case: on a shared machine the other load
     only ever slows a pass down (every pass's rate is kept under ``rates_by_round``)."""
     mode = "quick" if quick else "full"
+    gpu = platform == "gpu"
+    device = probe(platform) if gpu else None  # exits if there is no GPU
     physics = derived_physics(PHYSICS)
     machine, k = machine_info(mode), CMTJ_JUNCTIONS[mode]
+    if gpu:
+        machine["device"] = device
+        cases, impls = (GPU_QUICK_CASES if quick else GPU_FULL_CASES), GPU_IMPLS
+    else:
+        cases, impls = (QUICK_CASES if quick else FULL_CASES), IMPLS
+    work = dict(cmtj_k=k, physics=physics, platform=platform, budget=Budget(budget_s))
     best = {}
     for _ in range(rounds):
-        for n, steps in QUICK_CASES if quick else FULL_CASES:
-            for impl in IMPLS:
-                row = dict(run_worker(impl, n, steps, 3, k, physics), kind="throughput",
+        for n, steps in cases:
+            for impl in impls:
+                row = dict(run_worker(impl, n, steps, 3, **work), kind="throughput",
                            loadavg=os.getloadavg()[0])
                 log(json.dumps(row))
                 old = best.get((impl, n), {})
@@ -301,16 +340,21 @@ def run_all(quick: bool, rounds: int, log=print) -> dict:
                 best[(impl, n)]["rates_by_round"] = rates
     rows = list(best.values())
     for steps in QUICK_MEMORY_STEPS if quick else FULL_MEMORY_STEPS:
-        rows.append(dict(run_worker("spinjax", 1_000_000, steps, 0, k, physics), kind="memory",
-                         loadavg=os.getloadavg()[0]))
+        rows.append(dict(run_worker("spinjax", MEMORY_N[platform], steps, 0, **work),
+                         kind="memory", loadavg=os.getloadavg()[0]))
         log(json.dumps(rows[-1]))
     machine.update(loadavg_end=os.getloadavg(), spinjax_end=source_version(), rounds=rounds)
-    return dict(machine=machine, physics=physics, rows=rows)
+    return dict(machine=machine, **({"platform": platform} if gpu else {}), physics=physics,
+                rows=rows)
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small cases, about a minute")
+    parser.add_argument("--platform", choices=("cpu", "gpu"), default="cpu",
+                        help="jax backend of the workers (gpu: JAX_PLATFORMS=cuda)")
+    parser.add_argument("--budget-s", type=float, default=None,
+                        help="start no worker after this many seconds (gpu default 420)")
     parser.add_argument("--worker", nargs=3, metavar=("IMPL", "N", "STEPS"),
                         help="measure one case in this process and print it")
     parser.add_argument("--rounds", type=int, default=None,
@@ -319,24 +363,43 @@ def main(argv=None) -> None:
     parser.add_argument("--cmtj-junctions", type=int, default=CMTJ_JUNCTIONS["full"])
     parser.add_argument("--physics", type=json.loads, default=None)
     parser.add_argument("--out", type=Path, default=None, help="default results/"
-                        "sllg_throughput.json (quick: sllg_throughput_quick.json)")
+                        "sllg_throughput.json (quick: sllg_throughput_quick.json; gpu: "
+                        "sllg_throughput_gpu.json, sllg_throughput_gpu_quick.json)")
+    parser.add_argument("--report", type=Path, default=None,
+                        help="only print the tables of an existing JSON")
+    parser.add_argument("--write-readme", action="store_true",
+                        help="with --report: also put the tables in benchmarks/README.md")
     args = parser.parse_args(argv)
     if args.worker:
         impl, n, steps = args.worker[0], int(args.worker[1]), int(args.worker[2])
         physics = args.physics or derived_physics(PHYSICS)
-        row = measure(impl, n, steps, args.repeats, args.cmtj_junctions, physics)
+        row = measure(impl, n, steps, args.repeats, args.cmtj_junctions, physics, args.platform)
         print("RESULT " + json.dumps(row), flush=True)
         return
+    if args.report:
+        result = json.loads(args.report.read_text())
+        gpu = result.get("platform") == "gpu"
+        section = report_gpu(result) if gpu else report(result)
+        if args.write_readme:
+            (write_gpu_readme if gpu else write_readme)(HERE / "README.md", section)
+        print(section)
+        return
+    gpu = args.platform == "gpu"
+    if gpu:  # this driver process stays on the CPU backend: no GPU memory held here
+        os.environ["JAX_PLATFORMS"] = "cpu"
+    budget_s = args.budget_s if args.budget_s is not None else (420.0 if gpu else None)
     t0 = time.perf_counter()
-    rounds = args.rounds or (1 if args.quick else 2)
-    result = run_all(args.quick, rounds, log=lambda s: print(s, file=sys.stderr, flush=True))
+    rounds = args.rounds or (1 if args.quick or gpu else 2)
+    result = run_all(args.quick, rounds, log=lambda s: print(s, file=sys.stderr, flush=True),
+                     platform=args.platform, budget_s=budget_s)
     result["machine"]["total_s"] = time.perf_counter() - t0
-    out = args.out or HERE / "results" / f"sllg_throughput{'_quick' * args.quick}.json"
+    name = f"sllg_throughput{'_gpu' * gpu}{'_quick' * args.quick}.json"
+    out = args.out or HERE / "results" / name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
-    section = report(result)
+    section = report_gpu(result) if gpu else report(result)
     if not args.quick:  # the README keeps the numbers of the last full run
-        write_readme(HERE / "README.md", section)
+        (write_gpu_readme if gpu else write_readme)(HERE / "README.md", section)
     print(section)
 
 
