@@ -335,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="name=value,... : the parameters to fit and their start (SI)")
     p.add_argument("--n-pairs", type=int, default=512)
     p.add_argument("--steps", type=int, default=12)
-    p.add_argument("--rel-scale", type=float, default=0.01)
+    p.add_argument("--rel-scale", type=float, default=0.25)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="spinjax_out")
     p.set_defaults(func=_fit)

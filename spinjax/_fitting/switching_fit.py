@@ -2,30 +2,38 @@ r"""Fit device parameters to switching-probability data through the stochastic s
 
 Data: $k_i$ switches of $n_i$ writes at pulse $(V_i, t_i)$. Model: $P_i(\theta)$, the
 switching probability of the device with parameters $\theta$ under that pulse, from
-the sLLG (:func:`spinjax.smoothed_probability` with ``jacobian=True`` gives $P_i$, its
-Monte Carlo standard error $e_i$ and $J_{ik} = \partial P_i/\partial\theta_k$ in one
-solve over all points). The fit maximizes the binomial likelihood in its Gaussian
-(quasi-likelihood) form with the Monte Carlo noise of the model included,
+the sLLG: $P_i$ from unperturbed devices, and $J_{ik} = \partial P_i/\partial z_k$
+($z = \log\theta$) from :func:`spinjax.smoothed_probability` with ``jacobian=True``,
+all data points in one solve. The fit maximizes the binomial likelihood in its
+Gaussian (quasi-likelihood) form with the Monte Carlo noise of the model included,
 
 $$-\log L = \tfrac12\sum_i w_i\,(k_i/n_i - P_i(\theta))^2, \qquad
   w_i^{-1} = \frac{P_i(1 - P_i)}{n_i} + e_i^2,$$
 
-by Fisher scoring (Gauss-Newton) steps in $z$ ($\theta = \theta_0 e^{z}$ keeps every
-parameter positive), each step taken by an optax transformation with a decaying
-gain. The covariance is the inverse curvature of $-\log L$ at the optimum
-(``jax.hessian`` of the linearized model: $(G^\top W G)^{-1}$), mapped back to
-$\theta$; intervals are $\hat\theta_k \pm 1.96\,\sigma_k$.
+by Fisher scoring (Gauss-Newton) steps in $z$ (which keeps every parameter
+positive), taken by an optax transformation: full steps while searching, then
+decaying gains and an average of the iterates, then one last step from a careful
+evaluation. The covariance is the inverse curvature of $-\log L$ at the optimum
+(``jax.hessian`` of the linearized model: $(J^\top W J)^{-1}$, with the two
+Jacobians from independent half-samples), mapped back to $\theta$; intervals are
+$\hat\theta_k \pm 1.96\,\sigma_k$. benchmarks/fit_coverage.py measures how often they
+cover the truth.
 
-Identifiability (VCMA precessional write, :func:`spinjax.devices.vcma_mtj`). $K_{i0}$
-and $\xi$ enter through $K_\mathrm{eff}(V) = (K_{i0} - \xi V/t_{ox})/t_F - \mu_0 M_s^2
-\Delta N/2$: $P(V)$ at one width fixes the voltage of its middle (a combination of
-both) and its slope (through $\xi$ against the thermal spread), so both come from one
-width only if the temperature, volume and $M_s$ are known. The bias field $H_x$ sets
-the precession period: it needs two or more widths (the first maximum at
-$\pi/(\gamma_0 H_x)$). The damping acts weakly at the middle of the sigmoid (measured
-$\partial P/\partial\alpha$ of a few per unit $\alpha$, against about 6 per volt): it
-needs data in the tails or across widths, and correlates with $H_x$. The
-correlation matrix of the result says how well each is separated.
+Identifiability (VCMA precessional write, :func:`spinjax.devices.vcma_mtj`, fitted in
+the coordinates of :func:`vcma_mtj_compensation`). $K_{i0}$ and $\xi$ enter through
+$K_\mathrm{eff}(V) = (K_{i0} - \xi V/t_{ox})/t_F - \mu_0 M_s^2 \Delta N/2$:
+
+- one width, several voltages: the compensation voltage $V_c$ (the middle of the
+  curve) and $\xi$ (its slope, against the thermal spread), correlated at about
+  -0.98, if the temperature, volume and $M_s$ are known;
+- the bias field $H_x$ needs two or more widths: it sets the precession period (the
+  first maximum at $\pi/(\gamma_0 H_x)$), and moves with $V_c$ and $\xi$ (|r| 0.93-0.98);
+- the damping $\alpha$ acts weakly at the first maximum ($\partial P/\partial\alpha$ of
+  a few per unit $\alpha$); it needs widths over several precession periods, where it
+  sets how fast the switching maxima decay from one period to the next. With 4
+  voltages x 5 widths (0.44-2.4 ns) x 1000 trials it comes out to about 5 % and
+  nearly uncorrelated with the rest (|r| about 0.3).
+The correlation matrix of each result says how well its data separate them.
 """
 
 import dataclasses
@@ -48,15 +56,16 @@ from .data import SwitchingData
 def grid_outcome(preset: Callable, data: SwitchingData, *, start_s=0.1e-9, edge_s=30e-12,
                  settle_s=1.0e-9, dt=4e-12, thermal_t_s=0.5e-9, start_well=1,
                  noise: AbstractIncrements = RademacherIncrements(), **fixed) -> Callable:
-    """``outcome(params, key) -> b`` of shape (2n, I): each of the I data points' pulse
-    on n antithetic pairs of devices whose parameters (leaves of shape (2n,), keys
-    among the preset's arguments) are shared by all points."""
+    """``outcome(params, key, paired=True) -> b`` of shape (2n, I): each of the I data
+    points' pulse on n antithetic pairs of devices (junctions j and j + n share their
+    noise) whose parameters (leaves of shape (2n,), keys among the preset's arguments)
+    are shared by all points; ``paired=False`` gives all 2n junctions their own noise."""
     v = np.asarray(data.voltage_V, np.float64)
     w = np.asarray(data.width_s, np.float64)
     temps = np.asarray(data.temperature_K, np.float64)
     t1 = dt * np.ceil((start_s + 2 * edge_s + w.max() + settle_s) / dt - 1e-9)
 
-    def outcome(params, key):
+    def outcome(params, key, paired=True):
         n2 = int(np.shape(next(iter(params.values())))[0])
         n = n2 // 2
         dev_kw = {**fixed, **{k: jnp.reshape(x, (2, n, 1)) for k, x in params.items()}}
@@ -64,12 +73,13 @@ def grid_outcome(preset: Callable, data: SwitchingData, *, start_s=0.1e-9, edge_
             dev_kw["temperature_K"] = jnp.asarray(temps)
         dev = preset(**dev_kw)
         k0, k1 = jax.random.split(key)
+        shared = 1 if paired else 0
         m0 = dev.thermal_state(k0, (2, n, len(v)), well=start_well, t_s=thermal_t_s,
-                               common_noise_axes=1)
+                               common_noise_axes=shared)
         c = lambda x: jnp.asarray(x, m0.dtype)  # noqa: E731
         pulse = Trapezoid(c(v), c(start_s), c(w), c(edge_s), c(edge_s))
         sol = simulate(dev.model, m0, t1=float(t1), dt=dt, key=k1,
-                       drive=Drive(voltage_V=pulse), noise=noise, common_noise_axes=1)
+                       drive=Drive(voltage_V=pulse), noise=noise, common_noise_axes=shared)
         u = jnp.asarray(dev.easy_axis, sol.m.dtype)
         return (start_well * (sol.m @ u) < 0).reshape(n2, len(v))
 
@@ -150,23 +160,44 @@ class FitResult:
 
 
 def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
-                  rel_scale: float = 0.02, n_pairs: int = 1024, max_steps: int = 14,
+                  rel_scale: float = 0.25, n_pairs: int = 1024, max_steps: int = 14,
                   optimizer: optax.GradientTransformation | None = None,
                   log: Callable | None = None, outcome_kwargs: dict | None = None,
-                  final_pair_factor: int = 8, **fixed) -> FitResult:
+                  final_pair_factor: int = 8, settle_sigma: float = 1.0,
+                  **fixed) -> FitResult:
     r"""Fit the positive device parameters named in `init` (initial values, SI units;
     keyword arguments of `preset`) to `data`; the other parameters of `preset` come from
     `fixed` or its defaults. `rel_scale` is the largest smoothing width of the
-    gradient estimator relative to each parameter (it adapts to a sixth of the scale
-    on which P bends); `n_pairs` the antithetic pairs per data point and step.
-    `max_steps` Fisher-scoring steps are taken (full steps for the first seven, then
-    gains 1/2, 1/3, ...); the estimate is the average of the last third of the
-    iterates (Polyak-Ruppert), and the covariance is evaluated there with 4x the pairs.
-    `converged` says whether the iterates' spread there is below one standard error.
+    gradient estimator relative to each parameter (it starts at 2 % or `rel_scale` if
+    smaller, then adapts to a sixth of the scale on which P bends); `n_pairs` the
+    antithetic pairs per data point and step. P itself comes from unperturbed devices,
+    so the smoothing touches only the Jacobian, where its bias is second order: a
+    weakly identified parameter (the damping) gets a wide smoothing and with it a
+    Jacobian whose noise does not swamp its signal.
+
+    The iteration has two phases. *Search*: full Fisher-scoring steps (inside a trust
+    region of one bend scale per step) until a proposed step is below `settle_sigma`
+    standard errors in every parameter. *Averaging*: the remaining steps, up to
+    `max_steps` in all, with gains 1/2, 1/3, ... (Robbins-Monro); the estimate is the
+    average of the averaging-phase iterates (Polyak-Ruppert), at least the last third
+    of all iterates. The covariance is evaluated there with `final_pair_factor` times
+    the pairs. `converged` says whether the search settled and the averaged iterates'
+    spread is below one standard error.
+
+    Every step uses two independent half-samples A and B of the pairs: the step
+    $\tfrac12 H^{-1}(J_B^\top W r_A + J_A^\top W r_B)$ and the curvature
+    $H = \tfrac12(J_A^\top W J_B + J_B^\top W J_A)$ pair each Monte Carlo Jacobian
+    with an independent residual and an independent Jacobian. So the direction is
+    unbiased, and the curvature is not inflated by the Jacobians' noise (the product of
+    one noisy Jacobian with itself is, on average, too large by their variance, most
+    of all along weakly identified directions: it shrank the steps along them and
+    left the estimate leaning towards the start).
     """
     names = tuple(init)
     if not names:
         raise InvalidParameterError("init names no parameter to fit.")
+    if int(n_pairs) < 4:
+        raise InvalidParameterError(f"n_pairs = {n_pairs}; the valid range is [4, inf).")
     theta0 = np.array([float(init[k]) for k in names])
     if np.any(~np.isfinite(theta0)) or np.any(theta0 <= 0):
         raise InvalidParameterError(f"initial values {dict(zip(names, theta0))} must be "
@@ -175,59 +206,80 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
     k_obs = jnp.asarray(data.switches, jnp.float64 if jax.config.jax_enable_x64
                         else jnp.float32)
     n_obs = jnp.asarray(data.trials, k_obs.dtype)
-    # Robbins-Monro gains 1 (seven times), 1/2, 1/3, ...: full Gauss-Newton steps while far, then
-    # a decaying gain that averages the Monte Carlo noise of the steps out.
-    optimizer = optimizer or optax.sgd(
-        lambda k: 1.0 / jnp.maximum(1.0, jnp.asarray(k, jnp.float32) - 6.0))
+    # The gain is set per step (1 while searching, then 1/2, 1/3, ...).
+    optimizer = optimizer or optax.inject_hyperparams(optax.sgd)(learning_rate=1.0)
     z = jnp.zeros(len(names), k_obs.dtype)
     state = optimizer.init(z)
     history = []
-    converged = False
-    rel = np.full(len(names), rel_scale)   # smoothing widths, relative to theta
-    path = []
+    rel = np.full(len(names), min(rel_scale, 0.02))   # smoothing widths, relative to theta
+    path, settled_at = [], None
     for step in range(max_steps):  # optimization steps, not time steps
         theta = theta0 * np.exp(np.asarray(z, np.float64))
-        g, h, p, p_se, nll = _linearize(outcome, names, theta, rel, n_pairs,
-                                        jax.random.fold_in(key, step), k_obs, n_obs)
-        cov_z = _inverse(h, names, theta, p)
-        delta = cov_z @ np.asarray(g.T @ _weights(p, p_se, n_obs) @ (k_obs / n_obs - p))
+        lin = _linearize(outcome, names, theta, rel, n_pairs,
+                         jax.random.fold_in(key, step), k_obs, n_obs)
+        cov_z = _inverse(lin.h, names, theta, lin.p)
+        delta = cov_z @ lin.score
         # The scale on which P bends in each parameter: a sigmoid of slope max|dP/dz|
-        # turns over in 1/(4 max|dP/dz|). Smooth at a sixth of it (the smoothing biases P by
-        # about (s/w)^2/2: 1.4 %), and move at most one
-        # such width per step (a trust region: beyond it the linear model is wrong).
-        width = 1.0 / (4 * np.maximum(np.max(np.abs(np.asarray(g)), axis=0), 1e-12))
+        # turns over in 1/(4 max|dP/dz|). Smooth at a sixth of it (the smoothing biases
+        # P by about (s/w)^2/2: 1.4 %), and move at most one such width per step (a
+        # trust region: beyond it the linear model is wrong).
+        width = 1.0 / (4 * np.maximum(np.max(np.abs(lin.g), axis=0), 1e-12))
         rel = np.clip(width / 6, 1e-4, rel_scale)
+        # Settled: the full (unclipped) step is within the noise; a step cut short by
+        # the trust region says nothing about how far the optimum still is.
+        step_sigma = np.abs(delta) / np.sqrt(np.diag(cov_z))
         delta = np.clip(delta, -width, width)
+        if settled_at is None and np.all(step_sigma < settle_sigma):
+            settled_at = step
+        gain = 1.0 if settled_at is None else 1.0 / (2 + step - settled_at)
         entry = {"step": step, "params": dict(zip(names, theta.tolist())),
-                 "nll": float(nll), "step_in_sigma": (np.abs(delta) /
-                                                      np.sqrt(np.diag(cov_z))).tolist()}
+                 "nll": float(lin.nll), "step_in_sigma": step_sigma.tolist(),
+                 "gain": gain, "phase": "search" if settled_at is None else "average"}
         history.append(entry)
         path.append(np.asarray(z, np.float64))
         if log is not None:
             log(entry)
+        if hasattr(state, "hyperparams"):
+            state.hyperparams["learning_rate"] = jnp.asarray(gain, z.dtype)
         updates, state = optimizer.update(jnp.asarray(-delta, z.dtype), state, z)
         z = optax.apply_updates(z, updates)
-    # Polyak-Ruppert: the average of the last third of the iterates, then one careful
-    # evaluation (4x the pairs) there for the curvature.
-    tail = path[-max(2, len(path) // 3):]
+    path.append(np.asarray(z, np.float64))
+    # Polyak-Ruppert: the average of the averaging-phase iterates (at least the last
+    # third), then one careful evaluation there for the curvature.
+    first = len(path) - max(2, len(path) // 3)
+    if settled_at is not None:
+        first = min(first, settled_at + 1)
+    tail = path[first:]
     # The curvature needs a Jacobian whose Monte Carlo noise is small against its
     # signal along every direction, including the weak ones: more pairs, and a wider
     # smoothing (half the bend scale: its bias on the Jacobian is second order).
-    final_pairs = final_pair_factor * n_pairs
     final_rel = np.clip(3 * rel, 1e-4, rel_scale)
     z_bar = np.mean(tail, axis=0)
     theta = theta0 * np.exp(z_bar)
-    g, h, p, p_se, nll = _linearize(outcome, names, theta, final_rel, final_pairs,
-                                    jax.random.fold_in(key, 10_000), k_obs, n_obs)
-    cov_z = _inverse(h, names, theta, p)
+    lin = _linearize(outcome, names, theta, final_rel, final_pair_factor * n_pairs,
+                     jax.random.fold_in(key, 10_000), k_obs, n_obs)
+    cov_z = _inverse(lin.h, names, theta, lin.p)
     spread = np.std(tail, axis=0)
-    converged = bool(np.all(spread < np.sqrt(np.diag(cov_z))))
+    converged = bool(settled_at is not None and np.all(spread < np.sqrt(np.diag(cov_z))))
+    # A last Fisher-scoring step from the average with the careful evaluation. The
+    # averaged iterates keep a Monte Carlo error of about a standard error along a
+    # weakly identified valley (measured: the profile likelihood's minimum 0.8 sigma
+    # from the average), which intervals from the data's curvature do not count. This
+    # step's own error is that of one evaluation with final_pair_factor x the pairs,
+    # which the weights (data variance + p_se^2) and so the covariance do include.
+    width = 1.0 / (4 * np.maximum(np.max(np.abs(lin.g), axis=0), 1e-12))
+    last = np.clip(cov_z @ lin.score, -width, width)
+    theta = theta * np.exp(last)
+    p_model = np.clip(lin.p + lin.g @ last, 0.0, 1.0)
     d = np.diag(theta)   # d theta / d z
     cov = d @ cov_z @ d
     sig = np.sqrt(np.diag(cov))
-    jac = np.asarray(g, np.float64) / theta[None, :]   # dP/dtheta
+    jac = lin.g / theta[None, :]   # dP/dtheta
+    history.append({"step": max_steps, "params": dict(zip(names, theta.tolist())),
+                    "nll": float(lin.nll), "step_in_sigma": (np.abs(last) / np.sqrt(
+                        np.diag(cov_z))).tolist(), "gain": 1.0, "phase": "final"})
     return FitResult(names, dict(zip(names, theta.tolist())), dict(zip(names, sig.tolist())),
-                     cov, np.asarray(p), np.asarray(p_se), history, converged, jac, data)
+                     cov, p_model, lin.p_se, history, converged, jac, data)
 
 
 def _inverse(h, names, theta, p):
@@ -250,30 +302,75 @@ def _weights(p, p_se, n_obs):
     return jnp.diag(1.0 / (q * (1 - q) / n_obs + p_se**2))
 
 
+@dataclasses.dataclass
+class _Linearization:
+    """At one theta: `p` (I,) and its Monte Carlo error `p_se`; `g` = dP/dz (I, K);
+    `score` the unbiased cross-half score in z; `h` the curvature; `nll`."""
+    p: np.ndarray
+    p_se: np.ndarray
+    g: np.ndarray
+    score: np.ndarray
+    h: np.ndarray
+    nll: float
+
+
 def _linearize(outcome, names, theta, rel_scale, n_pairs, key, k_obs, n_obs):
-    """P, its Monte Carlo error and Jacobian in z at theta; the curvature of the
-    quasi-likelihood of the linearized model by jax.hessian."""
+    """P, its Monte Carlo error and Jacobian in z at theta from two independent halves
+    of `n_pairs` pairs; the cross-half score and curvature (see :func:`fit_switching`).
+    The curvature of the quasi-likelihood of the linearized model is ``jax.hessian``
+    of its negative log, with the Jacobians of the two halves on either side."""
     dtype = k_obs.dtype
     params = {k: jnp.asarray(v, dtype) for k, v in zip(names, theta)}
-    scale = {k: float(r) * float(v) for k, r, v in zip(names, rel_scale, theta)}
-    est = smoothed_probability(outcome, params, scale, key, n_pairs=n_pairs, jacobian=True)
-    p = jnp.asarray(est.p, dtype)
-    g = jnp.stack([jnp.asarray(est.grad[k], dtype) * float(t)
-                   for k, t in zip(names, theta)], axis=-1)   # dP/dz, (I, K)
-    w = _weights(p, jnp.asarray(est.p_se, dtype), n_obs)
-    r = k_obs / n_obs - p
+    # Smooth in z = log theta: a wide relative smoothing (a quarter of the damping,
+    # say) then never reaches a non-positive parameter.
+    log_params = {k: jnp.log(v) for k, v in params.items()}
+    scale = {k: float(r) for k, r in zip(names, rel_scale)}
 
-    def nll(delta):
-        res = r - g @ delta
-        return 0.5 * res @ w @ res
+    def outcome_z(zs, k):
+        return outcome({name: jnp.exp(z) for name, z in zs.items()}, k)
 
-    h = jax.hessian(nll)(jnp.zeros(len(names), dtype))
-    # The estimated Jacobian carries Monte Carlo noise, which inflates G^T W G on
-    # average by sum_i w_i diag(se(G_i)^2); remove it (keeping the matrix positive).
-    g_se = jnp.stack([jnp.asarray(est.grad_se[k], dtype) * float(t)
-                      for k, t in zip(names, theta)], axis=-1)
-    noise = jnp.diag(jnp.sum(jnp.diag(w)[:, None] * g_se**2, axis=0))
-    h_corr = h - noise
-    ok = jnp.all(jnp.linalg.eigvalsh(h_corr) > 0.1 * jnp.linalg.eigvalsh(h).min())
-    h = jnp.where(ok, h_corr, h)
-    return g, h, p, jnp.asarray(est.p_se, dtype), nll(jnp.zeros(len(names), dtype))
+    halves = [smoothed_probability(outcome_z, log_params, scale, jax.random.fold_in(key, i),
+                                   n_pairs=int(n_pairs) // 2, jacobian=True)
+              for i in range(2)]
+
+    def jac(est, field):
+        return jnp.stack([jnp.asarray(getattr(est, field)[k], dtype) for k in names],
+                         axis=-1)   # d/dz, (I, K)
+
+    ga, gb = (jac(e, "grad") for e in halves)
+    # P itself from unperturbed devices: the smoothed P_s is biased by
+    # (1/2) sum_k s_k^2 d^2P/dtheta_k^2 (about 1 % of P, as large as the data's
+    # binomial noise), which the fit would absorb into the parameters (it widened the
+    # modelled curve and pulled xi along its valley with V_c by about a sigma).
+    n = 2 * (int(n_pairs) // 2)
+    b = outcome({k: jnp.full((n,), v, dtype) for k, v in params.items()},
+                jax.random.fold_in(key, 2), paired=False).astype(dtype)
+    pa, pb = jnp.mean(b[:n // 2], axis=0), jnp.mean(b[n // 2:], axis=0)
+    p = 0.5 * (pa + pb)
+    p_se = jnp.std(b, axis=0) / n**0.5
+    g = 0.5 * (ga + gb)
+    w = _weights(p, p_se, n_obs)
+    y = k_obs / n_obs
+
+    def nll_ab(delta_a, delta_b):
+        # the linearized models of the two halves; its mixed second derivative is
+        # J_A^T W J_B, which (symmetrized) is unbiased for the curvature.
+        return 0.5 * (y - pa - ga @ delta_a) @ w @ (y - pb - gb @ delta_b)
+
+    zero = jnp.zeros(len(names), dtype)
+    h_ab = jax.jacfwd(jax.grad(nll_ab, 0), 1)(zero, zero)
+    h = 0.5 * (h_ab + h_ab.T)
+    score = 0.5 * (gb.T @ w @ (y - pa) + ga.T @ w @ (y - pb))
+    h_plain = jax.hessian(lambda d: 0.5 * (y - p - g @ d) @ w @ (y - p - g @ d))(zero)
+    if not bool(jnp.all(jnp.linalg.eigvalsh(h) > 1e-3 * jnp.linalg.eigvalsh(h_plain).max())):
+        # The halves' Jacobians are too noisy for their product to stay positive:
+        # fall back to one Jacobian with its noise inflation removed on the diagonal
+        # (sum_i w_i se(G_i)^2), keeping the matrix positive.
+        g_se = 0.5 * jnp.sqrt(jac(halves[0], "grad_se")**2 + jac(halves[1], "grad_se")**2)
+        noise = jnp.diag(jnp.sum(jnp.diag(w)[:, None] * g_se**2, axis=0))
+        h_corr = h_plain - noise
+        ok = jnp.all(jnp.linalg.eigvalsh(h_corr) > 0.1 * jnp.linalg.eigvalsh(h_plain).min())
+        h = jnp.where(ok, h_corr, h_plain)
+    nll = 0.5 * (y - p) @ w @ (y - p)
+    f64 = lambda x: np.asarray(x, np.float64)  # noqa: E731
+    return _Linearization(f64(p), f64(p_se), f64(g), f64(score), f64(h), float(nll))
