@@ -19,12 +19,15 @@ from ._increments import AbstractIncrements, GaussianIncrements, RademacherIncre
 from ._layer import FreeLayer, disk_area, ellipse_area
 from ._llg import llg_rhs
 from ._monitors import AbstractMonitor, FirstPassage
+from ._monitor_stats import Histogram, RunningMoments, SwitchCount
 from ._params import InvalidParameterError
 from ._pulses.base import AbstractPulse, Sequence, Sum
 from ._pulses.shapes import GaussianPulse, PiecewiseLinear, Sinusoid, Trapezoid, rectangular
 from ._checks import SimulationInputError
 from ._save import Save, Solution
 from ._simulate import simulate
+from ._sharding import (
+    InsufficientMemoryError, junction_mesh, junction_state, shard_junctions)
 from ._readout.tmr import TMR, midpoint_threshold
 from ._readout.hall import HallReadout, harmonic_voltages, lock_in
 from ._sllg import SLLG
@@ -61,6 +64,7 @@ __all__ = [
     "InvalidParameterError", "NormalizedHeun", "SLLG", "Save", "SimulationInputError",
     "SlonczewskiSTT", "Solution", "SpinOrbitTorque", "UniaxialAnisotropy", "VCMAAnisotropy",
     "Zeeman", "constants", "disk_area", "ellipse_area", "llg_rhs", "normalize",
-    "simulate", "thermal_field_strength",
+    "simulate", "thermal_field_strength", "InsufficientMemoryError", "junction_mesh",
+    "junction_state", "shard_junctions", "Histogram", "RunningMoments", "SwitchCount",
 ]
 __version__ = "0.1.0"

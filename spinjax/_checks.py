@@ -21,13 +21,22 @@ def _is_concrete(*xs) -> bool:
     return not any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(xs))
 
 
+def error_if_scalar(state, bad, message):
+    """``eqx.error_if`` on the scalar `bad`, tied to the float array `state` by an
+    elementwise select. Passing `state` itself through ``error_if`` (a conditional
+    whose callback lives on one device) makes XLA gather a sharded state onto device
+    0 and split it again; a scalar crosses devices for free."""
+    flag = eqx.error_if(jnp.asarray(bad), bad, message)
+    return jnp.where(flag, jnp.asarray(jnp.nan, state.dtype), state)
+
+
 def _check(state, ok, message):
     """Raise for a concrete failed check, attach ``eqx.error_if`` for a traced one."""
     if _is_concrete(ok):
         if not bool(ok):
             raise SimulationInputError(message)
         return state
-    return eqx.error_if(state, ~ok, message)
+    return error_if_scalar(state, ~ok, message)
 
 
 @eqx.filter_jit

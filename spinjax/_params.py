@@ -20,6 +20,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._checks import error_if_scalar
+
 
 class InvalidParameterError(ValueError):
     """A physical parameter is outside its valid range or has the wrong shape."""
@@ -153,7 +155,7 @@ def validate(model: Any, batch_shape: tuple[int, ...], state):
                     f"{meta['valid']} (unit {meta['unit']})."
                 )
         else:
-            state = eqx.error_if(
+            state = error_if_scalar(
                 state, ~jnp.all(meta["valid"].contains(value)),
                 f"{name} is outside the valid range {meta['valid']} (unit {meta['unit']}).",
             )
