@@ -1,0 +1,188 @@
+r"""Standard normals made from the switching outcomes of a junction array.
+
+Two sources with the interface of :class:`diffusion.noise.AbstractNoiseSource`:
+
+- :class:`DevicePhysicalNoise`: every bit is one simulated write of one junction of a
+  spinjax array (reset, sLLG write under the schedule's pulse, read), run inside the
+  sampler's jitted loop: ``ceil(n_normals x bits_per_normal / N)`` write cycles of the
+  whole array per draw. Non-idealities are switches: the pulse amplitude (bias),
+  device-to-device variation (a varied device pytree), incomplete reset (correlation
+  between cycles) and stuck junctions.
+- :class:`DeviceCalibratedNoise`: each junction is a two-state Markov chain whose
+  $P(1\mid 0)$ and $P(1\mid 1)$ were measured from a physical run (:func:`calibrate`):
+  the same per-junction bias and lag-1 correlation at the cost of a Bernoulli draw.
+
+Bits become Gaussians by :class:`BitsToGaussian` (spinjax's inverse-CDF, Box-Muller or
+central-limit schemes, optionally after XOR of several bits per bit). Bit order: cycle
+$n$ gives bits $b_{n,0..N-1}$ of all junctions, and consecutive bits of a k-bit
+uniform come from neighbouring junctions of the same cycle.
+"""
+
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import spinjax as sj
+from spinjax._trng.array import reset_state, write_cycle
+from spinjax._trng.nonideal import IncompleteReset, StuckJunctions
+from spinjax._trng.schedule import CycleSchedule
+
+from .noise import AbstractNoiseSource
+
+SCHEMES = ("inverse_cdf", "box_muller", "clt")
+
+
+class BitsToGaussian(eqx.Module):
+    r"""Bits to N(0, 1): ``scheme`` "inverse_cdf" ($\Phi^{-1}$ of a `k`-bit uniform),
+    "box_muller" (pairs from two `k`-bit uniforms) or "clt" (standardized sum of `k`
+    bits); each bit first the XOR of `xor` raw bits (a bias $\epsilon$ becomes
+    $2^{x-1}\epsilon^x$, for independent bits)."""
+
+    scheme: str = eqx.field(static=True, default="inverse_cdf")
+    k: int = eqx.field(static=True, default=10)
+    xor: int = eqx.field(static=True, default=1)
+
+    def __check_init__(self):
+        if self.scheme not in SCHEMES:
+            raise ValueError(f"scheme = {self.scheme!r}; valid schemes are {SCHEMES}.")
+        if not (isinstance(self.k, int) and 1 <= self.k <= 24):
+            raise ValueError(f"k = {self.k!r}; the valid range is 1 to 24 bits.")
+        if not (isinstance(self.xor, int) and self.xor >= 1):
+            raise ValueError(f"xor = {self.xor!r}; the valid range is 1 to inf.")
+
+    @property
+    def bits_per_normal(self) -> int:
+        """Raw bits consumed per standard normal."""
+        return self.k * self.xor
+
+    def __call__(self, bits, n: int):
+        """`n` normals from at least ``n * bits_per_normal`` raw bits (a flat array)."""
+        bits = bits[: n * self.bits_per_normal].astype(jnp.uint8)
+        if self.xor > 1:
+            bits = sj.xor_streams(bits.reshape(self.xor, -1), self.xor, axis=0).reshape(-1)
+        fn = dict(inverse_cdf=sj.gaussian_inverse_cdf, box_muller=sj.gaussian_box_muller,
+                  clt=sj.gaussian_clt)[self.scheme]
+        return fn(bits, self.k)[:n]
+
+
+def _cycles_for(n_normals: int, to_gaussian: BitsToGaussian, junctions: int) -> int:
+    return math.ceil(n_normals * to_gaussian.bits_per_normal / junctions)
+
+
+class DevicePhysicalNoise(AbstractNoiseSource):
+    """Normals from simulated writes of `junctions` junctions of `device` (a
+    :class:`spinjax.devices.MTJ`, parameters scalar or of shape (junctions,)) under
+    `schedule` at `amplitude_V` (V, scalar or per junction). State: ``(key, cycle,
+    m, stuck_mask)``."""
+
+    device: object
+    schedule: CycleSchedule
+    amplitude_V: object
+    junctions: int = eqx.field(static=True)
+    to_gaussian: BitsToGaussian = BitsToGaussian()
+    reset: IncompleteReset | None = None
+    stuck: StuckJunctions | None = None
+    increments: sj.AbstractIncrements = sj.RademacherIncrements()
+
+    def init(self, key):
+        key, k_stuck = jax.random.split(key)
+        mask = (self.stuck.mask(k_stuck, (self.junctions,)) if self.stuck is not None
+                else jnp.zeros((self.junctions,), bool))
+        m = reset_state(self.device, (self.junctions,))
+        return (key, jnp.zeros((), jnp.int32), m, mask)
+
+    def cycles(self, state, n_cycles: int):
+        """`n_cycles` reset-write-read cycles of the array: bits (n_cycles, N), state."""
+        key, count, m, mask = state
+        m_eq = reset_state(self.device, (self.junctions,))
+        m_op = reset_state(self.device, (self.junctions,), well=-1)
+        u = jnp.asarray(self.device.easy_axis, m.dtype)
+        amp = jnp.asarray(self.amplitude_V, m.dtype)
+
+        def one(carry, i):
+            m = carry
+            k_reset, k_noise = jax.random.split(jax.random.fold_in(key, i), 2)
+            start = m_eq
+            if self.reset is not None:
+                carried = jnp.where((m @ u > 0)[:, None], m_eq, m_op)
+                start = jnp.where(self.reset.failed(k_reset, (self.junctions,))[:, None],
+                                  carried, m_eq)
+            bits, m_new = write_cycle(self.device, self.schedule, start, amp,
+                                      k_noise, self.increments)
+            if self.stuck is not None:
+                bits = jnp.where(mask, jnp.uint8(self.stuck.value), bits)
+            return m_new, bits
+
+        m, bits = jax.lax.scan(one, m, count + jnp.arange(n_cycles, dtype=count.dtype))
+        return bits, (key, count + n_cycles, m, mask)
+
+    def sample(self, state, shape):
+        n = math.prod(shape)
+        bits, state = self.cycles(state, _cycles_for(n, self.to_gaussian, self.junctions))
+        return self.to_gaussian(bits.reshape(-1), n).reshape(shape), state
+
+
+class DeviceCalibratedNoise(AbstractNoiseSource):
+    r"""Each junction a two-state Markov chain with the measured $P(1\mid 0)$ = `p10`
+    and $P(1\mid 1)$ = `p11` (shape (N,)): its stationary bias is
+    $p = p_{10}/(1 - p_{11} + p_{10})$ and its lag-1 correlation $p_{11} - p_{10}$.
+    State: ``(key, last_bits)``."""
+
+    p10: jax.Array
+    p11: jax.Array
+    to_gaussian: BitsToGaussian = BitsToGaussian()
+
+    @property
+    def junctions(self) -> int:
+        return int(np.shape(self.p10)[0])
+
+    def init(self, key):
+        key, k0 = jax.random.split(key)
+        p = self.p10 / (1 - self.p11 + self.p10)
+        return (key, jax.random.bernoulli(k0, p).astype(jnp.uint8))
+
+    def cycles(self, state, n_cycles: int):
+        key, last = state
+
+        def one(last, k):
+            p = jnp.where(last == 1, self.p11, self.p10)
+            b = jax.random.bernoulli(k, p).astype(jnp.uint8)
+            return b, b
+
+        key, sub = jax.random.split(key)
+        last, bits = jax.lax.scan(one, last, jax.random.split(sub, n_cycles))
+        return bits, (key, last)
+
+    def sample(self, state, shape):
+        n = math.prod(shape)
+        bits, state = self.cycles(state, _cycles_for(n, self.to_gaussian, self.junctions))
+        return self.to_gaussian(bits.reshape(-1), n).reshape(shape), state
+
+
+@eqx.filter_jit
+def run_cycles(source, state, n_cycles: int):
+    """``source.cycles(state, n_cycles)`` compiled (`n_cycles` a Python int, static):
+    bits of shape (n_cycles, N) and the next state."""
+    return source.cycles(state, n_cycles)
+
+
+def calibrate(source: DevicePhysicalNoise, key, cycles: int) -> DeviceCalibratedNoise:
+    r"""Measure each junction's $P(1\mid 0)$ and $P(1\mid 1)$ from `cycles` simulated
+    cycles of `source` (Jeffreys' estimate $(k + 1/2)/(n + 1)$, so a stuck junction
+    gets a probability near, not at, 0 or 1) and return the calibrated source."""
+    if not isinstance(cycles, int) or cycles < 2:
+        raise ValueError(f"cycles = {cycles!r}; the valid range is 2 to inf.")
+    bits, _ = run_cycles(source, source.init(key), cycles)
+    b = np.asarray(bits, np.float64)
+    prev, nxt = b[:-1], b[1:]
+    n1 = prev.sum(0)
+    n0 = (1 - prev).sum(0)
+    k11 = (prev * nxt).sum(0)
+    k01 = ((1 - prev) * nxt).sum(0)
+    p10 = (k01 + 0.5) / (n0 + 1)
+    p11 = (k11 + 0.5) / (n1 + 1)
+    return DeviceCalibratedNoise(jnp.asarray(p10, jnp.float32), jnp.asarray(p11, jnp.float32),
+                                 source.to_gaussian)
