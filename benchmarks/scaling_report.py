@@ -1,0 +1,146 @@
+"""The README section and the plot of ``scaling.py``, rendered from its results JSON."""
+
+from pathlib import Path
+
+from accelerator import describe_device
+from readme_section import replace_section
+
+HERE = Path(__file__).resolve().parent
+IMPL_LABEL = dict(gaussian="(a) Gaussian noise", rademacher="(b) RademacherIncrements",
+                  deterministic="(c) thermal=False", rng="(d) RNG alone (normal draws + sum)")
+MARKERS = {p: (f"<!-- scaling{s}:start -->", f"<!-- scaling{s}:end -->")
+           for p, s in (("cpu", ""), ("gpu", "_gpu"))}
+
+
+def _n(n: int) -> str:
+    e = len(str(n)) - 1
+    return f"{n // 10**e}e{e}" if n % 10**e == 0 and e > 1 else str(n)
+
+
+def _f(x, spec=".3g"):
+    return "—" if x is None else format(x, spec)
+
+
+def report(res: dict) -> str:
+    m, gpu = res["machine"], res["platform"] == "gpu"
+    ok = {(r["case"], r["impl"], r["n"], r.get("devices")): r for r in res["rows"]
+          if "junction_steps_per_s" in r}
+    host = describe_device(m) if gpu else (
+        f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['platform']}; "
+        f"jax {m['jax']}, jaxlib {m['jaxlib']}, diffrax {m['diffrax']}")
+    out = [f"Measured {m['date']} ({m['mode']} mode, {m['total_s'] / 60:.1f} min) on {host}. "
+           f"Load average {m['loadavg_start'][0]:.2f} at the start, "
+           f"{m['loadavg_end'][0]:.2f} at the end. spinjax: {m['spinjax_start']}"
+           + ("" if m["spinjax_start"] == m["spinjax_end"] else
+              f", **{m['spinjax_end']} at the end: spinjax changed during the run**") + ".",
+           "", f"Junction-steps per second: median of {m['repeats']} timed calls after a "
+           f"warm-up call, each case in a fresh process, the fastest of {m['rounds']} "
+           "pass(es). Physics and method: see `scaling.py`.", "",
+           "**Against N** (spinjax: `simulate`, Gaussian noise, final state; scan: the "
+           "hand-written `lax.scan` of `sllg_throughput.py`; MB: peak resident memory):", "",
+           "| N | steps | spinjax | scan | spinjax/scan | spinjax MB | scan MB |",
+           "|---:|---:|---:|---:|---:|---:|---:|"]
+    ratios = []
+    for n, s in sorted({(r["n"], r["steps"]) for r in res["rows"] if r["case"] == "rate"}):
+        a, b = (ok.get(("rate", i, n, None), {}) for i in ("spinjax", "scan"))
+        ra, rb = a.get("junction_steps_per_s"), b.get("junction_steps_per_s")
+        ratios += [(n, ra / rb)] if ra and rb else []
+        out.append(f"| {_n(n)} | {s} | {_f(ra)} | {_f(rb)} | {_f(ra and rb and ra / rb, '.2f')}"
+                   f" | {_f(a.get('peak_mem_mb'), '.0f')} | {_f(b.get('peak_mem_mb'), '.0f')} |")
+    if not gpu:
+        verdict = "met" if ratios and all(v >= 0.8 for _, v in ratios) else "NOT met"
+        out += ["", f"Target spinjax >= 0.8x scan on a CPU at every N: **{verdict}** ("
+                + ", ".join(f"N = {_n(n)}: {v:.2f}x" for n, v in ratios) + ")."]
+    dev = sorted((r for r in ok.values() if r["case"] == "devices"), key=lambda r: r["devices"])
+    ref = next((r for r in dev if r["devices"] == 1), None)
+    out += ["", "**Against the number of devices** (`simulate(..., mesh=junction_mesh(K))`, "
+            "`m0 = junction_state(N, mesh=mesh)`; K = none: plain `simulate`). " + (
+                "" if gpu else f"These are fake host devices (`--xla_force_host_platform_"
+                f"device_count=K`) sharing the same {m['cores']} cores: the rows measure the "
+                "overhead of partitioning, not a speed-up.") + " Bit-identical: the same "
+            "sha256 of the final state as K = 1.", "", "| K | N | steps | rate | rate / K=1 "
+            "| compile s | bit-identical to K=1 | mean m_z | sum of m |",
+            "|---|---:|---:|---:|---:|---:|---|---:|---:|"]
+    for r in dev:
+        diff = ref and max(abs(x - y) for x, y in zip(r["first8"], ref["first8"]))
+        same = "—" if ref is None else "yes" if r["sha256"] == ref["sha256"] else (
+            f"**no**: {r['n_diff_vs_1']} of {3 * r['n']} components differ, by at most "
+            f"{r['max_abs_diff_vs_1']:.2g}" if "n_diff_vs_1" in r else
+            f"**no** (first 8 values differ by up to {diff:.2g})")
+        rel = ref and r["junction_steps_per_s"] / ref["junction_steps_per_s"]
+        out.append(f"| {r['devices'] or 'none'} | {_n(r['n'])} | {r['steps']} | "
+                   f"{_f(r['junction_steps_per_s'])} | {_f(rel, '.2f')} | "
+                   f"{_f(r['compile_s'], '.2f')} | {same} | {r['mean_mz']:.6f} | "
+                   f"{r['sum_m']:.9g} |")
+    prof = {r["impl"]: r for r in ok.values() if r["case"] == "profile"}
+    t = {i: 1e9 / r["junction_steps_per_s"] for i, r in prof.items()}  # ns per junction-step
+    if prof:
+        r0 = next(iter(prof.values()))
+        out += ["", f"**Where the time goes** (N = {_n(r0['n'])}, {r0['steps']} steps):", "",
+                "| case | junction-steps/s | ns per junction-step | time / (a) |",
+                "|---|---:|---:|---:|"]
+        out += [f"| {IMPL_LABEL[i]} | {_f(prof[i]['junction_steps_per_s'])} | {t[i]:.2f} | "
+                f"{_f(t[i] / t['gaussian'] if 'gaussian' in t else None, '.2f')} |"
+                for i in IMPL_LABEL if i in t]
+    if {"gaussian", "deterministic", "rng"} <= t.keys():
+        a = t["gaussian"]
+        out += ["", f"Share of the Gaussian step spent on random numbers: (a - c) / a = "
+                f"**{(a - t['deterministic']) / a:.2f}**; d / a = **{t['rng'] / a:.2f}**."]
+    bad = [r for r in res["rows"] if "junction_steps_per_s" not in r]
+    out += [""] * bool(bad) + [
+        f"- failed or skipped: {r['case']} {r['impl']} N = {_n(r['n'])}"
+        + (f" K = {r['devices']}" if r.get("devices") else "") + ": "
+        + (r.get("skipped") or r.get("error", ""))[-300:].replace("\n", " ") for r in bad]
+    return "\n".join(out)
+
+
+def plot(res: dict, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    ok = [r for r in res["rows"] if "junction_steps_per_s" in r]
+    pts = lambda case, impl: sorted((r["devices" if case == "devices" else "n"],  # noqa: E731
+                                     r["junction_steps_per_s"]) for r in ok
+                                    if r["case"] == case and r["impl"] == impl)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    for impl, style in (("spinjax", "o-"), ("scan", "s--")):
+        if pts("rate", impl):
+            ax1.loglog(*zip(*pts("rate", impl)), style, label=impl)
+    if pts("devices", "mesh"):
+        ax2.plot(*zip(*pts("devices", "mesh")), "o-", label="simulate(mesh=junction_mesh(K))")
+        ax2.set_xscale("log", base=2)
+        ax2.set_xticks(*[[k for k, _ in pts("devices", "mesh")]] * 2)
+    for _, rate in pts("devices", "nomesh"):
+        ax2.axhline(rate, ls=":", c="gray", label="no mesh")
+    n_dev = next((r["n"] for r in ok if r["case"] == "devices"), 0)
+    kind = "GPUs" if res["platform"] == "gpu" else "host devices on the same cores"
+    ax1.set(xlabel="junctions N", ylabel="junction-steps / s", title="rate against N")
+    top = 1.15 * max((r["junction_steps_per_s"] for r in ok if r["case"] == "devices"), default=1)
+    ax2.set(xlabel=f"devices K ({kind})", ylabel="junction-steps / s", ylim=(0, top),
+            title=f"rate against devices, N = {_n(n_dev)}")
+    for ax in (ax1, ax2):
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    m = res["machine"]
+    fig.suptitle(f"spinjax sLLG scaling, {m['date'][:10]}, "
+                 f"{m.get('device', {}).get('device_kind') or m['cpu']}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def write_outputs(res: dict, section: str) -> None:
+    """The README section (between this platform's markers) and the plot."""
+    g = "_gpu" * (res["platform"] == "gpu")
+    flag = " --platform gpu" * bool(g)
+    intro = (f"## Scaling{' on a GPU' * bool(g)}\n\n`scaling.py{flag}` measures junction-steps "
+             "per second against the number of junctions (spinjax and the hand-written scan) "
+             "and against the number of devices (`mesh=`), and how much of a step goes to "
+             "drawing random numbers; see its docstring. Run it with\n\n"
+             f"    python benchmarks/scaling.py{flag}          # full run"
+             + ("\n" if g else ", about 10 min on 2 cores\n") +
+             f"    python benchmarks/scaling.py{flag} --quick  # under a minute\n\n"
+             f"A full run writes `results/scaling{g}.json`, the section below and "
+             f"`scaling{g}.png`.")
+    replace_section(HERE / "README.md", *MARKERS[res["platform"]],
+                    section + f"\n\n![scaling](scaling{g}.png)", intro)
+    plot(res, HERE / f"scaling{g}.png")
