@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import spinjax as sj
-from spinjax._trng.array import reset_state, write_cycle
+from spinjax._trng.array import reset_start, reset_state, write_cycle
 from spinjax._trng.nonideal import IncompleteReset, StuckJunctions
 from spinjax._trng.schedule import CycleSchedule
 
@@ -105,11 +105,7 @@ class DevicePhysicalNoise(AbstractNoiseSource):
         def one(carry, i):
             m = carry
             k_reset, k_noise = jax.random.split(jax.random.fold_in(key, i), 2)
-            start = m_eq
-            if self.reset is not None:
-                carried = jnp.where((m @ u > 0)[:, None], m_eq, m_op)
-                start = jnp.where(self.reset.failed(k_reset, (self.junctions,))[:, None],
-                                  carried, m_eq)
+            start = reset_start(m, m_eq, m_op, u, self.reset, k_reset)
             bits, m_new = write_cycle(self.device, self.schedule, start, amp,
                                       k_noise, self.increments)
             if self.stuck is not None:

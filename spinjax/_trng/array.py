@@ -80,6 +80,17 @@ def reset_state(device, shape, dtype=jnp.float32, t_s=0.5e-9, dt_s=2e-12, well=1
     return simulate(model, m0, t1=t_s, dt=dt_s, thermal=False, save=Save()).m
 
 
+def reset_start(m, m_eq, m_op, u, reset: IncompleteReset | None, key):
+    r"""Where a write starts after the reset: the reset well's $T = 0$ minimum `m_eq`,
+    or, for a junction whose reset failed (:class:`IncompleteReset`), the minimum of the
+    well the previous write left it in (`m_eq` or `m_op`, by the sign of
+    $\mathbf m\cdot\hat u$, `u` the easy axis). Shapes (*N, 3)."""
+    if reset is None:
+        return m_eq
+    carried = jnp.where((m @ u > 0)[..., None], m_eq, m_op)
+    return jnp.where(reset.failed(key, m.shape[:-1])[..., None], carried, m_eq)
+
+
 def _with_temperature(model, temperature_K):
     layer_t = model.layer.temperature_K
     return eqx.tree_at(lambda m: m.layer.temperature_K, model,
@@ -114,10 +125,7 @@ def _run(device, schedule, key, amplitude_V, cycles, n, reset, heating, drift, s
     def cycle(carry, i):
         m, amp, offset = carry
         k_reset, k_noise, k_drift = jax.random.split(jax.random.fold_in(key, i), 3)
-        m_start = m_eq
-        if reset is not None:
-            carried = jnp.where((m @ u > 0)[:, None], m_eq, m_op)
-            m_start = jnp.where(reset.failed(k_reset, (n,))[:, None], carried, m_eq)
+        m_start = reset_start(m, m_eq, m_op, u, reset, k_reset)
         if drift is not None:
             offset = drift.step(k_drift, offset)
         temp = t0 if heating is None else heating.temperature_K(t0, schedule.duty, i)
