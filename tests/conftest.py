@@ -13,9 +13,9 @@ import pytest  # noqa: E402
 @pytest.fixture(autouse=True)
 def _standard_promotion_for_training(request):
     """Strict dtype promotion guards spinjax's own arithmetic; optax's Adam bias
-    correction (a float step count to an int power) does not pass it, so the training
-    tests run under jax's standard promotion."""
-    if request.module.__name__.endswith("test_diffusion_train"):
+    correction (a float step count to an int power) does not pass it, so the diffusion
+    tests (training the U-Net and the classifier) run under jax's standard promotion."""
+    if "test_diffusion" in request.module.__name__:
         with jax.numpy_dtype_promotion("standard"):
             yield
     else:
