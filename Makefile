@@ -18,8 +18,8 @@ demo: $(STAMP)
 	$(PY) examples/vcma_sweep.py --out vcma_sweep.png
 
 test: $(STAMP)
-	$(PY) -m pytest -q tests
-	$(PY) -m pytest -q --nbmake notebooks
+	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q -n 2 --nbmake notebooks
 
 bench: $(STAMP)
 	$(PY) benchmarks/sllg_throughput.py
