@@ -220,9 +220,9 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
         cov_z = _inverse(lin.h, names, theta, lin.p)
         delta = cov_z @ lin.score
         # The scale on which P bends in each parameter: a sigmoid of slope max|dP/dz|
-        # turns over in 1/(4 max|dP/dz|). Smooth at a sixth of it (the smoothing biases
-        # P by about (s/w)^2/2: 1.4 %), and move at most one such width per step (a
-        # trust region: beyond it the linear model is wrong).
+        # turns over in 1/(4 max|dP/dz|). Smooth the Jacobian at a sixth of it (its
+        # bias is second order in s/w; P itself is not smoothed), and move at most one
+        # such width per step (a trust region: beyond it the linear model is wrong).
         width = 1.0 / (4 * np.maximum(np.max(np.abs(lin.g), axis=0), 1e-12))
         rel = np.clip(width / 6, 1e-4, rel_scale)
         # Settled: the full (unclipped) step is within the noise; a step cut short by
