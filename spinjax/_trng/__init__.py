@@ -2,7 +2,8 @@
 
 One concept per module: ``schedule`` (cycle timing and write schemes), ``nonideal``
 (incomplete reset, heating, drift, stuck junctions), ``array`` (the compiled run),
-``tune`` (amplitude for a target probability, p(V) maps), ``stats`` (bias and lag-1
+``tune`` (amplitude for a target probability, p(V) maps), ``gradient_tune`` (the
+amplitude by gradient through the smoothed probability), ``stats`` (bias and lag-1
 correlation per junction).
 """
 
@@ -13,10 +14,12 @@ from .nonideal import (
 from .schedule import CycleSchedule, precessional_schedule, release_schedule
 from .stats import bias_per_junction, lag1_correlation
 from .tune import switching_probability, tune_amplitude
+from .gradient_tune import cycle_outcome, tune_amplitude_by_gradient
 
 __all__ = [
     "CycleSchedule", "Drift", "Heating", "IncompleteReset", "StuckJunctions", "TRNGRun",
     "bias_per_junction", "incomplete_reset_correlation", "lag1_correlation", "nist_pvalues",
     "precessional_schedule", "release_schedule", "reset_state", "run_trng",
-    "switching_probability", "tune_amplitude", "write_cycle",
+    "switching_probability", "tune_amplitude", "write_cycle", "cycle_outcome",
+    "tune_amplitude_by_gradient",
 ]

@@ -99,13 +99,16 @@ def _with_temperature(model, temperature_K):
 
 
 def write_cycle(device, schedule: CycleSchedule, m_start, amplitude_V, key,
-                noise: AbstractIncrements = RademacherIncrements(), model=None):
+                noise: AbstractIncrements = RademacherIncrements(), model=None,
+                common_noise_axes: int = 0):
     """One write window from `m_start` (*N, 3) at `amplitude_V` (V, scalar or per
-    junction) and the read that follows: returns ``(bits, m_final)``."""
+    junction) and the read that follows: returns ``(bits, m_final)``. Junctions that
+    differ only along the first `common_noise_axes` axes share their thermal noise
+    (antithetic pairs for the gradient estimators)."""
     model = device.model if model is None else model
     sol = simulate(model, m_start, t1=schedule.t1_s, dt=schedule.dt_s, key=key,
                    drive=Drive(voltage_V=schedule.pulse(amplitude_V)), save=Save(),
-                   thermal=True, noise=noise)
+                   thermal=True, noise=noise, common_noise_axes=common_noise_axes)
     bits = device.read(sol.m, voltage_V=schedule.read_voltage_V)
     return bits.astype(jnp.uint8), sol.m
 
