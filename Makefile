@@ -1,12 +1,14 @@
 # Two entry points that do all set-up on a fresh machine:
-#   make demo   the main job (a VCMA pulse-amplitude sweep over 4096 junctions)
+#   make demo   the main job: a diffusion model sampling with noise from simulated VCMA
+#               junction arrays (paper A), its quality and energy tables
+#   make sweep  a VCMA pulse-amplitude sweep over 4096 junctions (seconds)
 #   make test   the test suite (physics against analytic results, notebooks)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench bench-quick clean
+.PHONY: demo sweep test bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +17,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(PY) examples/diffusion_demo.py --out diffusion_demo
+
+sweep: $(STAMP)
 	$(PY) examples/vcma_sweep.py --out vcma_sweep.png
 
 test: $(STAMP)

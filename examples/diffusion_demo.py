@@ -1,0 +1,201 @@
+"""Paper A end to end: a diffusion model whose sampling noise comes from simulated VCMA
+junction arrays, with image quality and energy per image for each noise source.
+
+Steps: load the data (Fashion-MNIST if installed, else scikit-learn's digits); train the
+U-Net (or resume the run in --workdir); train the feature classifier; calibrate the
+array's write amplitude by gradient to p = 0.5, 0.48 and 0.45; measure each array's
+per-junction P(1|0), P(1|1) from simulated cycles (the calibrated sources); sample the
+same number of images with software noise and with each device source (DDPM, the same
+model and steps); a few images with the physical source (every bit one sLLG write
+inside the sampler); FD and KID on the classifier's features against the test set with
+bootstrap intervals; energy per image. Writes report.json and image grids (PNG).
+
+    python examples/diffusion_demo.py --out diffusion_demo          # minutes on a CPU
+    python examples/diffusion_demo.py --dataset fashion-mnist --images 2000 \
+        --set train_steps=20000 --set channels=64                  # an accelerator
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import spinjax as sj
+from spinjax import trng
+from spinjax._trng.nonideal import IncompleteReset
+from diffusion.classifier import predict, train_classifier
+from diffusion.config import apply_overrides, small_config
+from diffusion.data import load_dataset
+from diffusion.device_noise import (
+    BitsToGaussian, DeviceCalibratedNoise, DevicePhysicalNoise, calibrate)
+from diffusion.metrics import bootstrap_interval, class_histogram, frechet_distance, kernel_distance
+from diffusion.noise import SoftwareNoise
+from diffusion.samplers import ddpm_sample
+from diffusion.schedules import make_schedule
+from diffusion.train import train
+from diffusion.unet import eps_fn
+
+CPU_POWER_W = 12.5   # 2 cores' share of a 350 W, 56-core Xeon (benchmarks/energy_table.py)
+
+
+def grid_png(x, path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    n = min(len(x), 64)
+    side = int(np.ceil(np.sqrt(n)))
+    fig, axes = plt.subplots(side, side, figsize=(side, side))
+    for i, ax in enumerate(np.ravel(axes)):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(np.asarray(x[i, ..., 0]), cmap="gray", vmin=-1, vmax=1)
+    fig.suptitle(title, fontsize=8)
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def array_sources(args, key, log):
+    """Calibrated device sources: amplitudes tuned by gradient, then each array's
+    Markov chain measured from simulated cycles."""
+    dev = sj.devices.vcma_mtj()
+    sched = trng.precessional_schedule(dev)
+    amps, sources, info = {}, {}, {}
+    for p in (0.5, 0.48, 0.45):
+        res = trng.tune_amplitude_by_gradient(dev, sched, jax.random.fold_in(key, int(p * 100)),
+                                              p, 0.85, 1.15, n_pairs=args.tune_pairs,
+                                              tol=0.004)
+        amps[p] = float(res.params["amplitude"])
+        log(f"array amplitude for p = {p}: {amps[p]:.4f} V ({len(res.log)} gradient steps, "
+            f"verified p = {float(np.ravel(res.p)[0]):.4f})")
+    n = args.junctions
+    varied = sj.devices.sample_devices(jax.random.fold_in(key, 7), sj.devices.vcma_mtj, n,
+                                       {"K_i0": sj.devices.Normal(0.002)})
+    physical = {
+        "ideal (p = 0.5)": DevicePhysicalNoise(dev, sched, amps[0.5], n),
+        "biased p = 0.48": DevicePhysicalNoise(dev, sched, amps[0.48], n),
+        "biased p = 0.45": DevicePhysicalNoise(dev, sched, amps[0.45], n),
+        "correlated (30 % failed resets)": DevicePhysicalNoise(
+            dev, sched, amps[0.5], n, reset=IncompleteReset(0.3)),
+        "variation (0.2 % K_i0)": DevicePhysicalNoise(varied, trng.precessional_schedule(varied),
+                                                      amps[0.5], n),
+        "p = 0.45 after XOR of 2": DevicePhysicalNoise(dev, sched, amps[0.45], n,
+                                                       to_gaussian=BitsToGaussian(xor=2)),
+    }
+    for i, (name, src) in enumerate(physical.items()):
+        t0 = time.perf_counter()
+        sources[name] = calibrate(src, jax.random.fold_in(key, 100 + i), args.calib_cycles)
+        p = np.asarray(sources[name].p10 / (1 - sources[name].p11 + sources[name].p10))
+        info[name] = dict(mean_p=float(p.mean()), spread_p=float(p.std()),
+                          lag1=float(np.mean(np.asarray(sources[name].p11 - sources[name].p10))),
+                          calibration_s=time.perf_counter() - t0)
+        log(f"calibrated {name}: mean p {p.mean():.4f}, spread {p.std():.4f}, lag-1 "
+            f"{info[name]['lag1']:+.4f}")
+    return dev, sched, amps, physical, sources, info
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=Path("diffusion_demo"))
+    ap.add_argument("--workdir", type=Path, default=None, help="training run (default OUT/run)")
+    ap.add_argument("--dataset", default="digits")
+    ap.add_argument("--set", action="append", default=[], help="TrainConfig key=value")
+    ap.add_argument("--images", type=int, default=400)
+    ap.add_argument("--sample-steps", type=int, default=100)
+    ap.add_argument("--physical-images", type=int, default=4)
+    ap.add_argument("--junctions", type=int, default=1024)
+    ap.add_argument("--calib-cycles", type=int, default=200)
+    ap.add_argument("--tune-pairs", type=int, default=8192)
+    ap.add_argument("--classifier-steps", type=int, default=600)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    t_start = time.perf_counter()
+    log = lambda s: print(f"[{time.perf_counter() - t_start:6.1f} s] {s}", flush=True)  # noqa: E731
+    cfg = apply_overrides(small_config(dataset=args.dataset, train_steps=2000, batch_size=64,
+                                       log_every=250, checkpoint_every=1000), args.set)
+    data = load_dataset(cfg.dataset, path=cfg.data_path, pad_to=cfg.pad_to, limit=cfg.limit)
+    log(f"data: {data.name} from {data.source}, train {data.x_train.shape}")
+    model, state = train(cfg, args.workdir or out / "run", data.x_train, log=log)
+    eps = eps_fn(model, {"params": state.ema_params})
+    clf, clf_params, acc = train_classifier(data.x_train, data.y_train, data.x_test, data.y_test,
+                                            num_classes=data.num_classes,
+                                            steps=args.classifier_steps, log=log)
+    _, f_ref = predict(clf, clf_params, data.x_test)
+    key = jax.random.key(args.seed)
+    dev, sched, amps, physical, sources, info = array_sources(args, key, log)
+    schedule = make_schedule(cfg.schedule, cfg.timesteps)
+    shape = (args.images, *data.x_train.shape[1:])
+    rows = []
+    n = args.junctions
+    ideal_bits = DeviceCalibratedNoise(jnp.full((n,), 0.5), jnp.full((n,), 0.5),
+                                       BitsToGaussian())
+    all_sources = {"software (jax.random.normal)": SoftwareNoise(),
+                   "ideal bits (Bernoulli 1/2, 10-bit inverse CDF)": ideal_bits, **sources}
+    for i, (name, src) in enumerate(all_sources.items()):
+        t0 = time.perf_counter()
+        x, n_normals = ddpm_sample(eps, schedule, src, jax.random.fold_in(key, 1000),
+                                   shape, args.sample_steps, return_num_normals=True)
+        x = np.asarray(jax.block_until_ready(x))
+        wall = time.perf_counter() - t0
+        logits, feats = predict(clf, clf_params, x)
+        fd = bootstrap_interval(frechet_distance, feats, f_ref, n_boot=30)
+        kid = kernel_distance(feats, f_ref, subsets=20, subset_size=min(300, len(feats)))
+        rows.append(dict(source=name, fd=fd, kid=kid, classes=class_histogram(logits),
+                         sample_s=wall, normals_per_image=n_normals / args.images,
+                         **info.get(name, {})))
+        grid_png(x, out / f"samples_{i}.png", name)
+        log(f"{name}: FD {fd[0]:.2f} [{fd[1]:.2f}, {fd[2]:.2f}], KID {kid[0]:.4f}, "
+            f"{wall:.1f} s")
+    # A few images with the physical source: every bit one sLLG write in the loop.
+    t0 = time.perf_counter()
+    xp = ddpm_sample(eps, schedule, physical["ideal (p = 0.5)"], jax.random.fold_in(key, 2000),
+                     (args.physical_images, *data.x_train.shape[1:]), args.sample_steps)
+    xp = np.asarray(jax.block_until_ready(xp))
+    phys_s = time.perf_counter() - t0
+    grid_png(xp, out / "samples_physical.png", "physical source (sLLG writes in the loop)")
+    log(f"physical source: {args.physical_images} images in {phys_s:.1f} s "
+        f"({args.physical_images / phys_s:.3g} images/s)")
+    # Energy per image: bits x write energy for the device; CPU time x power for software.
+    bits_per_image = rows[2]["normals_per_image"] * BitsToGaussian().bits_per_normal
+    e_bit = float(sj.devices.barrier_write_energy_J(dev, sched.pulse(amps[0.5])))
+    soft = rows[0]
+    energy = dict(device_J_per_image=bits_per_image * e_bit, device_J_per_bit=e_bit,
+                  bits_per_image=bits_per_image,
+                  software_cpu_J_per_image=None,
+                  assumptions="device: write energy of the tuned VCMA pulse (barrier Joule "
+                              "heat + C V^2) per bit, 10 bits per normal; software: the "
+                              "whole software sampling time (model included) would be "
+                              "the wrong comparison, so the CPU's normal-draw time x "
+                              f"{CPU_POWER_W} W is used (benchmarks/energy_table.py).")
+    t0 = time.perf_counter()
+    n_draw = int(soft["normals_per_image"] * args.images)
+    jax.block_until_ready(jax.random.normal(jax.random.key(0), (n_draw,)))
+    t0 = time.perf_counter()
+    jax.block_until_ready(jax.random.normal(jax.random.key(1), (n_draw,)))
+    energy["software_cpu_J_per_image"] = (time.perf_counter() - t0) * CPU_POWER_W / args.images
+    report = dict(data=dict(name=data.name, source=data.source), config=json.loads(cfg.to_json()),
+                  classifier_test_accuracy=acc, amplitudes_V={str(k): v for k, v in amps.items()},
+                  quality=rows, physical=dict(images=args.physical_images, seconds=phys_s),
+                  energy=energy, total_s=time.perf_counter() - t_start,
+                  note="FD and KID are on the project's classifier features ('FD (classifier "
+                       "features)'), not Inception features: not comparable with FID.")
+    (out / "report.json").write_text(json.dumps(report, indent=1, default=float) + "\n")
+    print("\n| noise source | FD (classifier features) [95 % bootstrap] | KID | TV from "
+          "uniform classes | sampling s |\n|---|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['source']} | {r['fd'][0]:.2f} [{r['fd'][1]:.2f}, {r['fd'][2]:.2f}] | "
+              f"{r['kid'][0]:.4f} +- {r['kid'][1]:.4f} | {r['classes']['tv_from_uniform']:.3f} | "
+              f"{r['sample_s']:.1f} |")
+    print(f"\nclassifier test accuracy {acc:.4f}; energy per image: device "
+          f"{energy['device_J_per_image']:.3g} J ({bits_per_image:.0f} bits x {e_bit:.3g} J), "
+          f"software normals on the CPU {energy['software_cpu_J_per_image']:.3g} J")
+    log(f"report in {out}/report.json")
+
+
+if __name__ == "__main__":
+    main()
