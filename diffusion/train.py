@@ -96,7 +96,7 @@ def make_train_step(config: TrainConfig, model: UNet, x_train):
         params = optax.apply_updates(state.params, updates)
         ema = optax.incremental_update(params, state.ema_params, 1.0 - config.ema_decay)
         new = TrainState(s + 1, params, ema, opt_state)
-        return new, {"loss": loss, "grad_norm": optax.global_norm(grads)}
+        return new, {"loss": loss, "grad_norm": optax.tree.norm(grads)}
 
     return step_fn
 
