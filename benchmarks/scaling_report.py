@@ -66,7 +66,8 @@ def report(res: dict) -> str:
         same = "—" if ref is None else "yes" if r["sha256"] == ref["sha256"] else (
             f"**no**: {r['n_diff_vs_1']} of {3 * r['n']} components differ, by at most "
             f"{r['max_abs_diff_vs_1']:.2g}" if "n_diff_vs_1" in r else
-            f"**no** (first 8 values differ by up to {diff:.2g})")
+            f"**no**: the sha256 differs" + (f" (first 8 values differ by up to {diff:.2g})"
+                                                  if diff else " (the first 8 values agree)"))
         rel = ref and r["junction_steps_per_s"] / ref["junction_steps_per_s"]
         out.append(f"| {r['devices'] or 'none'} | {_n(r['n'])} | {r['steps']} | "
                    f"{_f(r['junction_steps_per_s'])} | {_f(rel, '.2f')} | "
