@@ -100,14 +100,18 @@ def _with_temperature(model, temperature_K):
 
 def write_cycle(device, schedule: CycleSchedule, m_start, amplitude_V, key,
                 noise: AbstractIncrements = RademacherIncrements(), model=None,
-                common_noise_axes: int = 0):
+                common_noise_axes: int = 0, pulse=None, t1_s: float | None = None):
     """One write window from `m_start` (*N, 3) at `amplitude_V` (V, scalar or per
     junction) and the read that follows: returns ``(bits, m_final)``. Junctions that
     differ only along the first `common_noise_axes` axes share their thermal noise
-    (antithetic pairs for the gradient estimators)."""
+    (antithetic pairs for the gradient estimators). `pulse` replaces the schedule's
+    pulse (then `amplitude_V` is unused; e.g. a :class:`spinjax.Trapezoid` whose width
+    is a traced parameter) and `t1_s` the schedule's window (s, a whole number of
+    ``schedule.dt_s``; it must cover the pulse and its settling)."""
     model = device.model if model is None else model
-    sol = simulate(model, m_start, t1=schedule.t1_s, dt=schedule.dt_s, key=key,
-                   drive=Drive(voltage_V=schedule.pulse(amplitude_V)), save=Save(),
+    pulse = schedule.pulse(amplitude_V) if pulse is None else pulse
+    sol = simulate(model, m_start, t1=schedule.t1_s if t1_s is None else t1_s,
+                   dt=schedule.dt_s, key=key, drive=Drive(voltage_V=pulse), save=Save(),
                    thermal=True, noise=noise, common_noise_axes=common_noise_axes)
     bits = device.read(sol.m, voltage_V=schedule.read_voltage_V)
     return bits.astype(jnp.uint8), sol.m

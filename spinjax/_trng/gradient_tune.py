@@ -1,35 +1,66 @@
-r"""The write amplitude of a TRNG array for a target probability, by gradient.
+r"""The write pulse of a TRNG array for a target probability, by gradient.
 
 :func:`cycle_outcome` is one reset-write-read cycle as an outcome for
 :func:`spinjax.smoothed_probability`: junctions start at the bottom of the reset well
 (as in :func:`spinjax.trng.run_trng`), antithetic pairs share their thermal noise, and
-the parameter is the amplitude. :func:`tune_amplitude_by_gradient` drives it to a target
-$p^*$ with :func:`spinjax.tune_to_probability` (Gauss-Newton steps on the smoothed
-probability through optax, the amplitude kept inside $[lo, hi]$ by a
-:class:`spinjax.Bounded` transform): the calibration of paper A's array, in a few
-steps where bisection (:func:`spinjax.trng.tune_amplitude`) takes about fourteen.
+the parameters are the amplitude and, optionally, the plateau width.
+:func:`tune_amplitude_by_gradient` drives it to a target $p^*$ with
+:func:`spinjax.tune_to_probability` (Gauss-Newton steps on the smoothed probability
+through optax, the amplitude kept inside $[lo, hi]$ by a :class:`spinjax.Bounded`
+transform): the calibration of paper A's array, in a few steps where bisection
+(:func:`spinjax.trng.tune_amplitude`) takes about fourteen.
 """
+
+import math
 
 import jax.numpy as jnp
 
 from .._design import Bounded, DesignResult, tune_to_probability
 from .._increments import AbstractIncrements, RademacherIncrements
+from .._params import InvalidParameterError
+from .._pulses.shapes import Trapezoid
 from .array import reset_state, write_cycle
 from .schedule import CycleSchedule
 
 
 def cycle_outcome(device, schedule: CycleSchedule,
-                  noise: AbstractIncrements = RademacherIncrements()):
+                  noise: AbstractIncrements = RademacherIncrements(), *,
+                  width_max_s: float | None = None):
     """``outcome(params, key) -> bits`` of shape (2n,) for ``params = {"amplitude":
-    (2n,)}`` (V): one write cycle of 2n junctions of `device` (scalar parameters), pairs
-    j and j + n sharing their noise."""
+    (2n,)}`` (V), optionally with ``"width_s": (2n,)`` (the plateau, s, which then
+    replaces ``schedule.width_s``): one write cycle of 2n junctions of `device` (scalar
+    parameters), pairs j and j + n sharing their noise.
+
+    With a width parameter the simulated window is fixed by `width_max_s` (s, the
+    largest plateau the caller allows): $t_1 = t_\\mathrm{start} + 2 t_\\mathrm{edge} +
+    w_\\mathrm{max} + t_\\mathrm{settle}$, so a narrower pulse settles longer."""
+    t1_s = None
+    if width_max_s is not None:
+        if not (isinstance(width_max_s, (int, float)) and 0 < width_max_s < 1e-6):
+            raise InvalidParameterError(f"width_max_s = {width_max_s!r}; the valid range is "
+                                        "(0, 1e-6) s.")
+        t = schedule.start_s + 2 * schedule.edge_s + width_max_s + schedule.settle_s
+        t1_s = schedule.dt_s * math.ceil(t / schedule.dt_s - 1e-9)
 
     def outcome(params, key):
+        unknown = set(params) - {"amplitude", "width_s"}
+        if unknown or "amplitude" not in params:
+            raise InvalidParameterError(f"cycle_outcome takes 'amplitude' and optionally "
+                                        f"'width_s'; got {sorted(params)}.")
+        if "width_s" in params and t1_s is None:
+            raise InvalidParameterError("a width_s parameter needs width_max_s (the window "
+                                        "must cover the widest pulse).")
         amp = jnp.asarray(params["amplitude"], jnp.float32)
         n = amp.shape[0] // 2
         m_eq = reset_state(device, (2, n))
+        pulse = None
+        if "width_s" in params:
+            c = lambda x: jnp.asarray(x, jnp.float32)  # noqa: E731
+            pulse = Trapezoid(amp.reshape(2, n), c(schedule.start_s),
+                              c(params["width_s"]).reshape(2, n), c(schedule.edge_s),
+                              c(schedule.edge_s))
         bits, _ = write_cycle(device, schedule, m_eq, amp.reshape(2, n), key, noise,
-                              common_noise_axes=1)
+                              common_noise_axes=1, pulse=pulse, t1_s=t1_s)
         return bits.reshape(2 * n)
 
     return outcome

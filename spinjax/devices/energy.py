@@ -19,11 +19,15 @@ def _state_m(device: MTJ, state: str):
 
 
 def _grid(pulse, num):
-    lo, hi = (float(np.max(np.asarray(x))) if i else float(np.min(np.asarray(x)))
-              for i, x in enumerate(pulse.support()))
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise InvalidParameterError("the pulse has an unbounded support; energy needs a "
-                                    "pulse of finite duration.")
+    """`num` times spanning the pulse's support. Traceable (the energy is then
+    differentiable in the pulse's timings, e.g. its width); concrete supports are
+    checked to be finite."""
+    lo, hi = pulse.support()
+    lo, hi = jnp.min(jnp.asarray(lo)), jnp.max(jnp.asarray(hi))
+    if not isinstance(lo, jax.core.Tracer) and not isinstance(hi, jax.core.Tracer):
+        if not (np.isfinite(float(lo)) and np.isfinite(float(hi))):
+            raise InvalidParameterError("the pulse has an unbounded support; energy needs "
+                                        "a pulse of finite duration.")
     return jnp.linspace(lo, hi, num)
 
 
