@@ -3,7 +3,9 @@ junction arrays, with image quality and energy per image for each noise source.
 
 Steps: load the data (Fashion-MNIST if installed, else scikit-learn's digits); train the
 U-Net (or resume the run in --workdir); train the feature classifier; calibrate the
-array's write amplitude by gradient to p = 0.5, 0.48 and 0.45; measure each array's
+array's write amplitude by gradient to p = 0.5, 0.48 and 0.45; co-design the pulse
+(amplitude and width) from the biased p = 0.45 one by gradient of W2(generated normals,
+N(0, 1)) + an energy penalty through the simulated writes (diffusion.codesign); measure each array's
 per-junction P(1|0), P(1|1) from simulated cycles (the calibrated sources); sample the
 same number of images with software noise and with each device source (DDPM, the same
 model and steps); a few images with the physical source (every bit one sLLG write
@@ -28,6 +30,7 @@ import spinjax as sj
 from spinjax import trng
 from spinjax._trng.nonideal import IncompleteReset
 from diffusion.classifier import predict, train_classifier
+from diffusion.codesign import codesign_pulse
 from diffusion.config import apply_overrides, small_config
 from diffusion.data import load_dataset
 from diffusion.device_noise import (
@@ -71,6 +74,17 @@ def array_sources(args, key, log):
         amps[p] = float(res.params["amplitude"])
         log(f"array amplitude for p = {p}: {amps[p]:.4f} V ({len(res.log)} gradient steps, "
             f"verified p = {float(np.ravel(res.p)[0]):.4f})")
+    # Co-design: from the biased (p = 0.45) pulse, amplitude and width by gradient of
+    # W2(law of the normals, N(0, 1)) + energy penalty through the simulated writes.
+    t0 = time.perf_counter()
+    cd = codesign_pulse(dev, sched, jax.random.fold_in(key, 45), amplitude_V=amps[0.45],
+                        steps=args.codesign_steps)
+    info["codesign"] = dict(cd.to_json(), seconds=time.perf_counter() - t0)
+    log(f"co-designed from p = 0.45: A = {cd.amplitude_V:.4f} V, w = {cd.width_s * 1e9:.4f} ns, "
+        f"verified p = {cd.p:.4f} +- {cd.p_se:.4f}, W2^2 {cd.history[0]['w2']:.2e} -> "
+        f"{cd.w2:.2e}, energy {cd.energy0_J:.3e} -> {cd.energy_J:.3e} J "
+        f"({info['codesign']['seconds']:.0f} s)")
+    cd_sched = trng.precessional_schedule(dev, width_s=cd.width_s)
     n = args.junctions
     varied = sj.devices.sample_devices(jax.random.fold_in(key, 7), sj.devices.vcma_mtj, n,
                                        {"K_i0": sj.devices.Normal(0.002)})
@@ -84,6 +98,8 @@ def array_sources(args, key, log):
                                                       amps[0.5], n),
         "p = 0.45 after XOR of 2": DevicePhysicalNoise(dev, sched, amps[0.45], n,
                                                        to_gaussian=BitsToGaussian(xor=2)),
+        "co-designed from p = 0.45 (W2 + energy)": DevicePhysicalNoise(
+            dev, cd_sched, cd.amplitude_V, n),
     }
     for i, (name, src) in enumerate(physical.items()):
         t0 = time.perf_counter()
@@ -110,6 +126,7 @@ def main(argv=None):
     ap.add_argument("--calib-cycles", type=int, default=200)
     ap.add_argument("--tune-pairs", type=int, default=8192)
     ap.add_argument("--classifier-steps", type=int, default=600)
+    ap.add_argument("--codesign-steps", type=int, default=60)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     out = args.out
@@ -181,7 +198,8 @@ def main(argv=None):
     report = dict(data=dict(name=data.name, source=data.source), config=json.loads(cfg.to_json()),
                   classifier_test_accuracy=acc, amplitudes_V={str(k): v for k, v in amps.items()},
                   quality=rows, physical=dict(images=args.physical_images, seconds=phys_s),
-                  energy=energy, total_s=time.perf_counter() - t_start,
+                  energy=energy, codesign=info["codesign"],
+                  total_s=time.perf_counter() - t_start,
                   note="FD and KID are on the project's classifier features ('FD (classifier "
                        "features)'), not Inception features: not comparable with FID.")
     (out / "report.json").write_text(json.dumps(report, indent=1, default=float) + "\n")
@@ -191,6 +209,10 @@ def main(argv=None):
         print(f"| {r['source']} | {r['fd'][0]:.2f} [{r['fd'][1]:.2f}, {r['fd'][2]:.2f}] | "
               f"{r['kid'][0]:.4f} +- {r['kid'][1]:.4f} | {r['classes']['tv_from_uniform']:.3f} | "
               f"{r['sample_s']:.1f} |")
+    c = info["codesign"]
+    print(f"\nco-design from p = 0.45: p {c['history'][0]['p']:.3f} -> {c['p']:.4f} +- "
+          f"{c['p_se']:.4f}, W2^2 {c['history'][0]['w2']:.2e} -> {c['w2']:.2e}, energy per "
+          f"write {c['energy0_J']:.3e} -> {c['energy_J']:.3e} J")
     print(f"\nclassifier test accuracy {acc:.4f}; energy per image: device "
           f"{energy['device_J_per_image']:.3g} J ({bits_per_image:.0f} bits x {e_bit:.3g} J), "
           f"software normals on the CPU {energy['software_cpu_J_per_image']:.3g} J")
