@@ -24,6 +24,11 @@ Common arguments:
 - `return_num_normals`: also return the number of standard normals drawn (a Python int,
   counted statically from the shapes; a noise source's energy per normal times this is
   the sampling energy). No sampler draws noise on its last step.
+- `mesh`: a :func:`spinjax.junction_mesh`; the batch of images is split along its
+  first axis over the mesh's devices, and so is a device source's junction array (the
+  state leaves whose first axis is ``noise.junctions``). Same key, same samples on any
+  number of devices (up to float rounding of the model's per-shard kernels); the
+  batch and the junction count must be multiples of the number of devices.
 
 The samples have the dtype of the source's normals (float32 for ``SoftwareNoise``).
 """
@@ -120,17 +125,60 @@ def _predict_x0(eps_fn, x, t, abar, clip):
     return x0, eps
 
 
-def _run(step, x, state, per_step):
+def _run(step, x, state, per_step, place=None):
     """Scan `step` (which draws noise) over all but the last row of `per_step` (rows in
-    sampling order), then apply the last row without noise: ``step(..., draw=False)``."""
+    sampling order), then apply the last row without noise: ``step(..., draw=False)``.
+    `place` (from :func:`_placer`) pins the carry's sharding after every step."""
+    place = place or (lambda carry: carry)
+
     def body(carry, row):
-        return step(carry, row, True), None
+        return place(step(carry, row, True)), None
 
     head = jax.tree.map(lambda a: a[:-1], per_step)
     last = jax.tree.map(lambda a: a[-1], per_step)
-    (x, state), _ = jax.lax.scan(body, (x, state), head)
-    x, state = step((x, state), last, False)
+    (x, state), _ = jax.lax.scan(body, place((x, state)), head)
+    x, state = place(step((x, state), last, False))
     return x
+
+
+def _check_mesh(mesh, shape, noise):
+    """The batch (and a device source's junctions) must split evenly over the mesh."""
+    if mesh is None:
+        return None
+    from spinjax._sharding import _n_shards
+    k = _n_shards(mesh)
+    if shape[0] % k:
+        raise SamplerError(f"shape[0] = {shape[0]} images do not split evenly over the "
+                           f"mesh's {k} devices: use a multiple of {k}.")
+    n = getattr(noise, "junctions", None)
+    if n is not None and n % k:
+        raise SamplerError(f"the noise source's {n} junctions do not split evenly over "
+                           f"the mesh's {k} devices: use a multiple of {k}.")
+    return mesh
+
+
+def _placer(mesh, noise):
+    """``place((x, state))``: the batch axis of `x` split over `mesh`'s ``"junctions"``
+    axis, and every leaf of the noise state whose first axis is the source's junction
+    axis (``noise.junctions``) split the same way; other leaves left to XLA."""
+    if mesh is None:
+        return None
+    from jax.sharding import NamedSharding, PartitionSpec
+    from spinjax._sharding import AXIS
+    split = NamedSharding(mesh, PartitionSpec(AXIS))
+    n = getattr(noise, "junctions", None)
+
+    def leaf(a):
+        if (isinstance(a, jax.Array) and a.ndim >= 1 and a.shape[0] == n
+                and not jax.dtypes.issubdtype(a.dtype, jax.dtypes.prng_key)):
+            return jax.lax.with_sharding_constraint(a, split)
+        return a
+
+    def place(carry):
+        x, state = carry
+        return jax.lax.with_sharding_constraint(x, split), jax.tree.map(leaf, state)
+
+    return place
 
 
 def _result(x, n, return_num_normals):
@@ -143,7 +191,7 @@ def ddpm_sample(eps_fn: EpsFn, schedule: Schedule, noise: AbstractNoiseSource,
                 key: PRNGKeyArray, shape: tuple[int, ...], num_steps: int | None = None,
                 *, variance: Literal["posterior", "beta"] = "posterior",
                 clip_x0: tuple[float, float] | None = (-1.0, 1.0),
-                return_num_normals: bool = False):
+                return_num_normals: bool = False, mesh=None):
     r"""Ancestral sampling (Ho et al. 2020, algorithm 2), optionally respaced.
 
     With the (respaced, :func:`~diffusion.schedules.respace`) schedule
@@ -182,12 +230,13 @@ def ddpm_sample(eps_fn: EpsFn, schedule: Schedule, noise: AbstractNoiseSource,
     S = T if num_steps is None else _check_num_steps(num_steps, T)
     if variance not in ("posterior", "beta"):
         raise SamplerError(f'variance must be "posterior" or "beta"; got {variance!r}.')
-    x = _ddpm(eps_fn, schedule, noise, key, shape, S, variance, _check_clip(clip_x0))
+    x = _ddpm(eps_fn, schedule, noise, key, shape, S, variance, _check_clip(clip_x0),
+              _check_mesh(mesh, shape, noise))
     return _result(x, S * int(np.prod(shape)), return_num_normals)
 
 
 @eqx.filter_jit
-def _ddpm(eps_fn, schedule, noise, key, shape, num_steps, variance, clip):
+def _ddpm(eps_fn, schedule, noise, key, shape, num_steps, variance, clip, mesh):
     sched, kept = respace(schedule, num_steps)
     state = noise.init(key)
     x, state = _draw(noise, state, shape)
@@ -211,7 +260,7 @@ def _ddpm(eps_fn, schedule, noise, key, shape, num_steps, variance, clip):
             x = x + sd * z
         return x, state
 
-    return _run(step, x, state, per_step)
+    return _run(step, x, state, per_step, _placer(mesh, noise))
 
 
 # ----------------------------------------------------------------------------- DDIM
@@ -219,7 +268,7 @@ def _ddpm(eps_fn, schedule, noise, key, shape, num_steps, variance, clip):
 def ddim_sample(eps_fn: EpsFn, schedule: Schedule, noise: AbstractNoiseSource,
                 key: PRNGKeyArray, shape: tuple[int, ...], num_steps: int,
                 eta: float = 0.0, *, clip_x0: tuple[float, float] | None = (-1.0, 1.0),
-                return_num_normals: bool = False):
+                return_num_normals: bool = False, mesh=None):
     r"""DDIM (Song, Meng, Ermon 2021, eq. 12) on $S$ evenly spaced steps.
 
     On the kept steps $\tau_{S-1} > \dots > \tau_0$ (those of
@@ -254,13 +303,14 @@ def ddim_sample(eps_fn: EpsFn, schedule: Schedule, noise: AbstractNoiseSource,
         raise SamplerError(f"eta must be a concrete float >= 0; got {eta!r}.") from None
     if not (np.isfinite(eta) and eta >= 0.0):
         raise SamplerError(f"eta must be a finite float >= 0; got {eta!r}.")
-    x = _ddim(eps_fn, schedule, noise, key, shape, S, eta, _check_clip(clip_x0))
+    x = _ddim(eps_fn, schedule, noise, key, shape, S, eta, _check_clip(clip_x0),
+              _check_mesh(mesh, shape, noise))
     draws = S if eta > 0.0 else 1
     return _result(x, draws * int(np.prod(shape)), return_num_normals)
 
 
 @eqx.filter_jit
-def _ddim(eps_fn, schedule, noise, key, shape, num_steps, eta, clip):
+def _ddim(eps_fn, schedule, noise, key, shape, num_steps, eta, clip, mesh):
     kept = respaced_timesteps(schedule.num_timesteps, num_steps)
     state = noise.init(key)
     x, state = _draw(noise, state, shape)
@@ -283,14 +333,14 @@ def _ddim(eps_fn, schedule, noise, key, shape, num_steps, eta, clip):
             x = x + sd * z
         return x, state
 
-    return _run(step, x, state, per_step)
+    return _run(step, x, state, per_step, _placer(mesh, noise))
 
 
 # ------------------------------------------------------------------------------ SDE
 
 def sde_sample(eps_fn: EpsFn, schedule: Schedule, noise: AbstractNoiseSource,
                key: PRNGKeyArray, shape: tuple[int, ...], num_steps: int, *,
-               t_end: float = 1e-3, return_num_normals: bool = False):
+               t_end: float = 1e-3, return_num_normals: bool = False, mesh=None):
     r"""Euler-Maruyama on the reverse-time VP-SDE (Song et al. 2021, score_sde).
 
     The discrete schedule defines the VP-SDE $dx = -\tfrac12\beta(t)\,x\,dt +
@@ -331,12 +381,13 @@ def sde_sample(eps_fn: EpsFn, schedule: Schedule, noise: AbstractNoiseSource,
         raise SamplerError(f"num_steps must be an integer >= 1; got {num_steps!r}.")
     if not (isinstance(t_end, (int, float)) and 0.0 < t_end < 1.0):
         raise SamplerError(f"t_end must be a float in (0, 1); got {t_end!r}.")
-    x = _sde(eps_fn, schedule, noise, key, shape, int(num_steps), float(t_end))
+    x = _sde(eps_fn, schedule, noise, key, shape, int(num_steps), float(t_end),
+             _check_mesh(mesh, shape, noise))
     return _result(x, int(num_steps) * int(np.prod(shape)), return_num_normals)
 
 
 @eqx.filter_jit
-def _sde(eps_fn, schedule, noise, key, shape, num_steps, t_end):
+def _sde(eps_fn, schedule, noise, key, shape, num_steps, t_end, mesh):
     T = schedule.num_timesteps
     grid = np.linspace(1.0, t_end, num_steps + 1)  # float64, static
     t_k, dt_k = grid[:-1], np.diff(grid)
@@ -360,4 +411,4 @@ def _sde(eps_fn, schedule, noise, key, shape, num_steps, t_end):
             x = x + jnp.sqrt(b * h) * z
         return x, state
 
-    return _run(step, x, state, per_step)
+    return _run(step, x, state, per_step, _placer(mesh, noise))
