@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._adjoint import default_adjoint, junction_count
 from ._brownian import CounterBrownianPath
 from ._checks import (
     SimulationInputError, _check, _check_drive_shapes, _check_drives_used, _check_inputs,
@@ -44,7 +45,7 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
              thermal: bool | None = None, adaptive: diffrax.AbstractStepSizeController | None = None,
              max_angle: float = 0.5, max_steps: int | None = None,
              noise: AbstractIncrements = GaussianIncrements(), common_noise_axes: int = 0,
-             adjoint: diffrax.AbstractAdjoint = diffrax.RecursiveCheckpointAdjoint(),
+             adjoint: diffrax.AbstractAdjoint | None = None,
              mesh=None) -> Solution:
     r"""Integrate the stochastic LLG of an array of junctions from `t0` to `t1` (s).
 
@@ -52,8 +53,8 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     :class:`spinjax.NormalizedHeun` scheme and the :class:`spinjax.CounterBrownianPath`.
     diffrax integrates in the step counter $s = (t - t_0)/\Delta t$, so every step is
     exactly one unit and its noise is keyed by the integer $s$: the same `key` gives
-    bitwise the same result, and reverse-mode gradients (through ``adjoint``, by default
-    ``RecursiveCheckpointAdjoint``) see exactly the forward noise.
+    bitwise the same result, and reverse-mode gradients (through ``adjoint``) see
+    exactly the forward noise.
 
     **Arguments:**
 
@@ -83,6 +84,9 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
       devices, check that the compiled solve fits in each device's memory before it
       runs (:class:`spinjax.InsufficientMemoryError` otherwise), and return a result
       split the same way. Same key, same per-junction result on any number of devices.
+    - `adjoint`: the diffrax adjoint of reverse-mode gradients; by default
+      :func:`spinjax._adjoint.default_adjoint` (store every step when the states take
+      at most 2 GiB per device, else diffrax's recursive checkpointing).
     - `common_noise_axes`: junctions that differ only in their index along the first
       `common_noise_axes` junction axes receive the same thermal noise (common random
       numbers: e.g. state (2, n, 3) with 1 gives both members of a pair the same
@@ -152,6 +156,11 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     _check_drives_used(model, drive)
     _check_drive_shapes(drive, batch_shape, t0)
     m0 = _check_inputs(model, drive, m0, float(t0), float(dt), n_steps, max_angle, thermal)
+    if adjoint is None:
+        adjoint = (default_adjoint(junction_count(batch_shape), n_steps, every,
+                                   np.dtype(dtype).itemsize,
+                                   1 if mesh is None else int(mesh.devices.size))
+                   if adaptive is None else diffrax.RecursiveCheckpointAdjoint())
     args = (model, drive, m0, key, float(t0), float(dt), n_steps, every, save,
             tuple(monitors), bool(thermal), adaptive, max_steps, adjoint, noise,
             int(common_noise_axes))
