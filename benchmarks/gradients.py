@@ -20,13 +20,22 @@ median is reported.
 
 Configurations of the gradient (the adjoint is ``simulate(..., adjoint=...)``):
 
-- ``default``: ``diffrax.RecursiveCheckpointAdjoint()``: with ``Save()`` the whole run
-  is one ``diffeqsolve`` of ``steps`` steps, and diffrax picks about
-  sqrt(2 steps) checkpoints (141 for 1e4 steps), enough that every step is recomputed
-  about once in the backward pass;
+- ``default``: ``simulate``'s own choice (``spinjax._adjoint.default_adjoint``): store
+  every step (``RecursiveCheckpointAdjoint(checkpoints=steps)``, no recomputation)
+  when the states, N x steps x 12 bytes, take at most 2 GiB, else ``recursive``; on
+  this grid every case but N = 1e5 x 1e4 steps stores every step;
+- ``recursive``: ``diffrax.RecursiveCheckpointAdjoint()`` (``simulate``'s default
+  before the policy): with ``Save()`` the whole run is one ``diffeqsolve`` of ``steps``
+  steps, and diffrax picks about sqrt(2 steps) checkpoints (141 for 1e4 steps), enough
+  that every step is recomputed about once in the backward pass;
 - ``ckpt=K``: ``RecursiveCheckpointAdjoint(checkpoints=K)``: fewer checkpoints, less
   memory, more recomputation (K = steps stores every step: no recomputation);
-- ``every=K``: ``Save(every=K)`` (the default adjoint): ``simulate`` runs a
+- ``jacfwd``: forward mode, ``jax.jacfwd`` of the loss with ``adjoint=
+  diffrax.ForwardMode()``: one tangent per parameter carried along the forward solve
+  (memory of order N, no stored steps); the cheaper mode for a few parameters (here
+  2), where reverse mode's cost does not grow with their number; measured on the
+  whole grid;
+- ``every=K``: ``Save(every=K)`` (the default adjoint policy): ``simulate`` runs a
   ``lax.scan`` over steps/K chunks of K steps, each its own checkpointed
   ``diffeqsolve``; the loss still uses the final state only.
 
@@ -85,13 +94,16 @@ PULSE = dict(start_s=0.1e-9, width_s=0.44e-9, rise_s=30e-12, fall_s=30e-12)
 FULL_GRID = ((1_000, 1_000, 3), (1_000, 10_000, 3), (10_000, 1_000, 3),
              (10_000, 10_000, 2), (100_000, 1_000, 2))
 FULL_SKIPPED = ((100_000, 10_000),)
+# ... in reverse mode: its stored states (12 GB) exceed the 2 GiB of the default policy,
+# whose recursive fallback takes several minutes; forward and jacfwd run there once.
+FULL_FORWARD_ONLY = ((100_000, 10_000, 1),)
 QUICK_GRID = ((1_000, 1_000, 3), (10_000, 1_000, 2))
 # Gradient configurations compared at one (N, steps), each timed; the default is in
 # the grid. At the memory target the same configurations are only compiled (``plan``:
 # XLA's buffer plan, no run) to show how memory scales without minutes of running.
-FULL_VARIANTS = dict(case=(10_000, 1_000, 3), configs=("ckpt=16", "ckpt=1000", "every=100"),
-                     plan_case=TARGET_CASE, plan_configs=("ckpt=16", "ckpt=10000", "every=100"))
-QUICK_VARIANTS = dict(case=(1_000, 1_000, 3), configs=("ckpt=16", "ckpt=1000", "every=100"),
+FULL_VARIANTS = dict(case=(10_000, 1_000, 3), configs=("recursive", "ckpt=16", "every=100"),
+                     plan_case=TARGET_CASE, plan_configs=("recursive", "ckpt=16", "every=100"))
+QUICK_VARIANTS = dict(case=(1_000, 1_000, 3), configs=("recursive", "ckpt=16", "every=100"),
                       plan_case=None, plan_configs=())
 # GPU: N x steps up to GPU_MAX_JUNCTION_STEPS, 3 timed calls (1 at 1e10 junction-steps);
 # the memory target is run, and only the store-every-step plan is compiled there (each
@@ -122,8 +134,12 @@ def make_loss(n: int, steps: int, config: str):
     import jax.numpy as jnp
     import spinjax as sj
 
-    adjoint, save = diffrax.RecursiveCheckpointAdjoint(), sj.Save()
-    if config.startswith("ckpt="):
+    adjoint, save = None, sj.Save()
+    if config == "recursive":
+        adjoint = diffrax.RecursiveCheckpointAdjoint()
+    elif config == "jacfwd":
+        adjoint = diffrax.ForwardMode()
+    elif config.startswith("ckpt="):
         adjoint = diffrax.RecursiveCheckpointAdjoint(checkpoints=int(config[5:]))
     elif config.startswith("every="):
         save = sj.Save(every=int(config[6:]))
@@ -158,7 +174,11 @@ def measure(mode: str, config: str, n: int, steps: int, repeats: int,
         jnp.tile(jnp.array([0.0, 0.0, 1.0], jnp.float32), (n, 1)).block_until_ready()
         return dict(row, peak_mem_mb=peak_mem_mb())
     loss = make_loss(n, steps, config)
-    fn = jax.grad(loss, argnums=(0, 1)) if mode in ("gradient", "plan") else loss
+    if mode in ("gradient", "plan"):
+        grad = jax.jacfwd if config == "jacfwd" else jax.grad
+        fn = grad(loss, argnums=(0, 1))
+    else:
+        fn = loss
     args = (jnp.float32(AMPLITUDE_V), jnp.float32(ALPHA))
     t0 = time.perf_counter()
     compiled = jax.jit(fn).lower(*args).compile()
@@ -235,8 +255,12 @@ def jobs(quick: bool, platform: str = "cpu") -> list:
     else:
         grid, variants = (QUICK_GRID, QUICK_VARIANTS) if quick else (FULL_GRID, FULL_VARIANTS)
     out = [] if platform == "gpu" else [("baseline", "-", 1_000, 0, 0)]
-    out += [(m, "default", n, steps, repeats) for n, steps, repeats in grid
-            for m in ("forward", "gradient")]
+    out += [(m, c, n, steps, repeats) for n, steps, repeats in grid
+            for m, c in (("forward", "default"), ("gradient", "default"),
+                         ("gradient", "jacfwd"))]
+    if platform == "cpu" and not quick:
+        out += [(m, c, n, steps, repeats) for n, steps, repeats in FULL_FORWARD_ONLY
+                for m, c in (("forward", "default"), ("gradient", "jacfwd"))]
     n, steps, repeats = variants["case"]
     out += [("gradient", config, n, steps, repeats) for config in variants["configs"]]
     if variants["plan_case"]:
@@ -266,7 +290,8 @@ def run_all(quick: bool, log=print, platform: str = "cpu", budget_s=None) -> dic
         skipped = [dict(n=n, steps=s, why=f"beyond {GPU_MAX_JUNCTION_STEPS:.0e} junction-steps")
                    for n, s in (() if quick else GPU_SKIPPED)]
     else:
-        skipped = [dict(n=n, steps=s, why="about 1e9 junction-steps: the gradient alone would "
+        skipped = [dict(n=n, steps=s, why="reverse mode: about 1e9 junction-steps, 12 GB of "
+                        "states (beyond the 2 GiB policy), and the recursive gradient would "
                         "take several minutes per call on this 2-core machine")
                    for n, s in (() if quick else FULL_SKIPPED)]
     return dict(machine=machine, **({"platform": platform} if device else {}), model=dict(

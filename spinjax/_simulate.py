@@ -86,7 +86,9 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
       split the same way. Same key, same per-junction result on any number of devices.
     - `adjoint`: the diffrax adjoint of reverse-mode gradients; by default
       :func:`spinjax._adjoint.default_adjoint` (store every step when the states take
-      at most 2 GiB per device, else diffrax's recursive checkpointing).
+      at most 2 GiB per device, else diffrax's recursive checkpointing). For a few
+      parameters pass ``diffrax.ForwardMode()`` and differentiate with ``jax.jacfwd``
+      (cheaper: no backward pass; see ``spinjax/_adjoint.py``).
     - `common_noise_axes`: junctions that differ only in their index along the first
       `common_noise_axes` junction axes receive the same thermal noise (common random
       numbers: e.g. state (2, n, 3) with 1 gives both members of a pair the same
