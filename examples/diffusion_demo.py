@@ -35,14 +35,12 @@ from diffusion.config import apply_overrides, small_config
 from diffusion.data import load_dataset
 from diffusion.device_noise import (
     BitsToGaussian, DeviceCalibratedNoise, DevicePhysicalNoise, calibrate)
-from diffusion.metrics import bootstrap_interval, class_histogram, frechet_distance, kernel_distance
+from diffusion.evaluate import energy_per_image, sample_and_score, time_normal_draws
 from diffusion.noise import SoftwareNoise
 from diffusion.samplers import ddpm_sample
 from diffusion.schedules import make_schedule
 from diffusion.train import train
 from diffusion.unet import eps_fn
-
-CPU_POWER_W = 12.5   # 2 cores' share of a 350 W, 56-core Xeon (benchmarks/energy_table.py)
 
 
 def grid_png(x, path, title):
@@ -149,25 +147,21 @@ def main(argv=None):
     shape = (args.images, *data.x_train.shape[1:])
     rows = []
     n = args.junctions
-    ideal_bits = DeviceCalibratedNoise(jnp.full((n,), 0.5), jnp.full((n,), 0.5),
-                                       BitsToGaussian())
+    ideal = {k: DeviceCalibratedNoise(jnp.full((n,), 0.5), jnp.full((n,), 0.5),
+                                      BitsToGaussian(k=k)) for k in (10, 16)}
     all_sources = {"software (jax.random.normal)": SoftwareNoise(),
-                   "ideal bits (Bernoulli 1/2, 10-bit inverse CDF)": ideal_bits, **sources}
+                   "ideal bits (Bernoulli 1/2, 10-bit inverse CDF)": ideal[10],
+                   "ideal bits (Bernoulli 1/2, 16-bit inverse CDF)": ideal[16], **sources}
     for i, (name, src) in enumerate(all_sources.items()):
-        t0 = time.perf_counter()
-        x, n_normals = ddpm_sample(eps, schedule, src, jax.random.fold_in(key, 1000),
-                                   shape, args.sample_steps, return_num_normals=True)
-        x = np.asarray(jax.block_until_ready(x))
-        wall = time.perf_counter() - t0
-        logits, feats = predict(clf, clf_params, x)
-        fd = bootstrap_interval(frechet_distance, feats, f_ref, n_boot=30)
-        kid = kernel_distance(feats, f_ref, subsets=20, subset_size=min(300, len(feats)))
-        rows.append(dict(source=name, fd=fd, kid=kid, classes=class_histogram(logits),
-                         sample_s=wall, normals_per_image=n_normals / args.images,
-                         **info.get(name, {})))
-        grid_png(x, out / f"samples_{i}.png", name)
-        log(f"{name}: FD {fd[0]:.2f} [{fd[1]:.2f}, {fd[2]:.2f}], KID {kid[0]:.4f}, "
-            f"{wall:.1f} s")
+        r = sample_and_score(eps, schedule, src, jax.random.fold_in(key, 1000), shape,
+                             args.sample_steps, clf, clf_params, f_ref, repeats=0)
+        grid_png(r.pop("x"), out / f"samples_{i}.png", name)
+        r.pop("features")
+        r["sample_s"] = r.pop("first_call_s")   # one call each, compilation included
+        rows.append(dict(source=name, **r, **info.get(name, {})))
+        fd, ext = r["fd"], r["fd_extrapolated"]
+        log(f"{name}: FD {fd[0]:.2f} [{fd[1]:.2f}, {fd[2]:.2f}], extrapolated {ext[0]:.2f} "
+            f"[{ext[1]:.2f}, {ext[2]:.2f}], KID {r['kid'][0]:.4f}, {r['sample_s']:.1f} s")
     # A few images with the physical source: every bit one sLLG write in the loop.
     t0 = time.perf_counter()
     xp = ddpm_sample(eps, schedule, physical["ideal (p = 0.5)"], jax.random.fold_in(key, 2000),
@@ -176,25 +170,15 @@ def main(argv=None):
     phys_s = time.perf_counter() - t0
     grid_png(xp, out / "samples_physical.png", "physical source (sLLG writes in the loop)")
     log(f"physical source: {args.physical_images} images in {phys_s:.1f} s "
-        f"({args.physical_images / phys_s:.3g} images/s)")
-    # Energy per image: bits x write energy for the device; CPU time x power for software.
-    bits_per_image = rows[2]["normals_per_image"] * BitsToGaussian().bits_per_normal
-    e_bit = float(sj.devices.barrier_write_energy_J(dev, sched.pulse(amps[0.5])))
-    soft = rows[0]
-    energy = dict(device_J_per_image=bits_per_image * e_bit, device_J_per_bit=e_bit,
-                  bits_per_image=bits_per_image,
-                  software_cpu_J_per_image=None,
-                  assumptions="device: write energy of the tuned VCMA pulse (barrier Joule "
-                              "heat + C V^2) per bit, 10 bits per normal; software: the "
-                              "whole software sampling time (model included) would be "
-                              "the wrong comparison, so the CPU's normal-draw time x "
-                              f"{CPU_POWER_W} W is used (benchmarks/energy_table.py).")
-    t0 = time.perf_counter()
-    n_draw = int(soft["normals_per_image"] * args.images)
-    jax.block_until_ready(jax.random.normal(jax.random.key(0), (n_draw,)))
-    t0 = time.perf_counter()
-    jax.block_until_ready(jax.random.normal(jax.random.key(1), (n_draw,)))
-    energy["software_cpu_J_per_image"] = (time.perf_counter() - t0) * CPU_POWER_W / args.images
+        f"({args.physical_images / phys_s:.3g} images/s, compilation included)")
+    # Energy of the random numbers of one image (the U-Net's cost is the same for all).
+    npi = rows[0]["normals_per_image"]
+    cpu_s = time_normal_draws(int(npi * args.images), jax.random.key(1)) / (npi * args.images)
+    energy = {"tuned (p = 0.5)": energy_per_image(npi, 10, dev, sched.pulse(amps[0.5]), cpu_s),
+              "co-designed": energy_per_image(
+                  npi, 10, dev, trng.precessional_schedule(
+                      dev, width_s=info["codesign"]["width_s"]).pulse(
+                      info["codesign"]["amplitude_V"]), cpu_s)}
     report = dict(data=dict(name=data.name, source=data.source), config=json.loads(cfg.to_json()),
                   classifier_test_accuracy=acc, amplitudes_V={str(k): v for k, v in amps.items()},
                   quality=rows, physical=dict(images=args.physical_images, seconds=phys_s),
@@ -203,19 +187,28 @@ def main(argv=None):
                   note="FD and KID are on the project's classifier features ('FD (classifier "
                        "features)'), not Inception features: not comparable with FID.")
     (out / "report.json").write_text(json.dumps(report, indent=1, default=float) + "\n")
-    print("\n| noise source | FD (classifier features) [95 % bootstrap] | KID | TV from "
-          "uniform classes | sampling s |\n|---|---:|---:|---:|---:|")
+    print("\n| noise source | FD (classifier features) [95 % bootstrap] | FD extrapolated "
+          "to n = inf [95 %] | KID | TV from uniform classes | sampling s |\n"
+          "|---|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['source']} | {r['fd'][0]:.2f} [{r['fd'][1]:.2f}, {r['fd'][2]:.2f}] | "
-              f"{r['kid'][0]:.4f} +- {r['kid'][1]:.4f} | {r['classes']['tv_from_uniform']:.3f} | "
-              f"{r['sample_s']:.1f} |")
+        fd, ext = r["fd"], r["fd_extrapolated"]
+        print(f"| {r['source']} | {fd[0]:.2f} [{fd[1]:.2f}, {fd[2]:.2f}] | {ext[0]:.2f} "
+              f"[{ext[1]:.2f}, {ext[2]:.2f}] | {r['kid'][0]:.4f} +- {r['kid'][1]:.4f} | "
+              f"{r['classes']['tv_from_uniform']:.3f} | {r['sample_s']:.1f} |")
     c = info["codesign"]
     print(f"\nco-design from p = 0.45: p {c['history'][0]['p']:.3f} -> {c['p']:.4f} +- "
           f"{c['p_se']:.4f}, W2^2 {c['history'][0]['w2']:.2e} -> {c['w2']:.2e}, energy per "
           f"write {c['energy0_J']:.3e} -> {c['energy_J']:.3e} J")
-    print(f"\nclassifier test accuracy {acc:.4f}; energy per image: device "
-          f"{energy['device_J_per_image']:.3g} J ({bits_per_image:.0f} bits x {e_bit:.3g} J), "
-          f"software normals on the CPU {energy['software_cpu_J_per_image']:.3g} J")
+    print(f"\nclassifier test accuracy {acc:.4f}\n\n| random numbers of one image | J | "
+          "assumptions |\n|---|---:|---|")
+    e = energy["tuned (p = 0.5)"]
+    for label, row in (("device array, writes (p = 0.5 pulse)", e["device"]),
+                       ("device array, writes (co-designed pulse)",
+                        energy["co-designed"]["device"]),
+                       ("device array, write + reset + read", e["device_cycle"]),
+                       ("software, this CPU (measured)", e["software_cpu"]),
+                       ("software, H100 (stated, not measured)", e["software_gpu"])):
+        print(f"| {label} | {row['J_per_image']:.3g} | {row['assumptions']} |")
     log(f"report in {out}/report.json")
 
 

@@ -5,8 +5,9 @@ Differentiating an $S$-step solve needs every step's state in the backward pass.
 recomputes the rest (binomial checkpointing, Stumm and Walther 2010): with the default
 $K$ (about $\log S$ levels) memory is small and the backward pass recomputes each step
 about $\log S$ times; with $K = S$ nothing is recomputed. Measured on a 2-core CPU
-(benchmarks/gradients.py, $10^4$ junctions, $10^3$ steps): gradient/forward 11.8x
-with the default, 5.9x with $K = 16$ and 3.6x with $K = S$ (120 MB).
+(benchmarks/gradients.py, $10^4$ junctions, $10^3$ steps, one idle run): gradient/forward
+10.6x with the default, 13.9x with $K = 16$ and 8.6x with $K = S$ (120 MB); on an
+H100 at $10^5$ junctions, 8.2x with the default and 4.5x with $K = S$.
 
 :func:`default_adjoint` is what :func:`spinjax.simulate` uses when no adjoint is
 given: store every step when that costs at most :data:`STORE_ALL_BUDGET_BYTES` (the
@@ -21,8 +22,8 @@ million (per-junction amplitudes), but its backward pass of one step costs sever
 forward steps. For a handful of parameters (a pulse's amplitude and width, a
 device's damping and anisotropy) ``jax.jacfwd`` of a loss whose solves use
 ``adjoint=diffrax.ForwardMode()`` carries one tangent per parameter along the forward
-solve, stores nothing and is cheaper: for two parameters 2.6-3.5x a forward against
-4.6-9.4x in reverse mode on the 2-core CPU (benchmarks/gradients.py, ``jacfwd``).
+solve, stores nothing and is cheaper: for two parameters 2.6-4.2x a forward against
+4.6-9.9x in reverse mode on the 2-core CPU (benchmarks/gradients.py, ``jacfwd``).
 """
 
 import diffrax
