@@ -42,17 +42,15 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
+from ._errors import SamplerError
 from .noise import AbstractNoiseSource
+from .sharding import check_mesh as _check_mesh, placer as _placer
 from .schedules import Schedule, respace, respaced_timesteps
 
 __all__ = ["EpsFn", "SamplerError", "ddim_sample", "ddpm_sample", "sde_sample"]
 
 EpsFn = Callable[[Float[Array, "B *D"], Int[Array, " B"]], Float[Array, "B *D"]]
 """``eps_fn(x_t, t) -> eps_hat``: the model's noise prediction at original timestep t."""
-
-
-class SamplerError(ValueError):
-    """A sampler argument outside its valid range."""
 
 
 # ----------------------------------------------------------------------------- checks
@@ -139,46 +137,6 @@ def _run(step, x, state, per_step, place=None):
     (x, state), _ = jax.lax.scan(body, place((x, state)), head)
     x, state = place(step((x, state), last, False))
     return x
-
-
-def _check_mesh(mesh, shape, noise):
-    """The batch (and a device source's junctions) must split evenly over the mesh."""
-    if mesh is None:
-        return None
-    from spinjax._sharding import _n_shards
-    k = _n_shards(mesh)
-    if shape[0] % k:
-        raise SamplerError(f"shape[0] = {shape[0]} images do not split evenly over the "
-                           f"mesh's {k} devices: use a multiple of {k}.")
-    n = getattr(noise, "junctions", None)
-    if n is not None and n % k:
-        raise SamplerError(f"the noise source's {n} junctions do not split evenly over "
-                           f"the mesh's {k} devices: use a multiple of {k}.")
-    return mesh
-
-
-def _placer(mesh, noise):
-    """``place((x, state))``: the batch axis of `x` split over `mesh`'s ``"junctions"``
-    axis, and every leaf of the noise state whose first axis is the source's junction
-    axis (``noise.junctions``) split the same way; other leaves left to XLA."""
-    if mesh is None:
-        return None
-    from jax.sharding import NamedSharding, PartitionSpec
-    from spinjax._sharding import AXIS
-    split = NamedSharding(mesh, PartitionSpec(AXIS))
-    n = getattr(noise, "junctions", None)
-
-    def leaf(a):
-        if (isinstance(a, jax.Array) and a.ndim >= 1 and a.shape[0] == n
-                and not jax.dtypes.issubdtype(a.dtype, jax.dtypes.prng_key)):
-            return jax.lax.with_sharding_constraint(a, split)
-        return a
-
-    def place(carry):
-        x, state = carry
-        return jax.lax.with_sharding_constraint(x, split), jax.tree.map(leaf, state)
-
-    return place
 
 
 def _result(x, n, return_num_normals):
