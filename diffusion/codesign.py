@@ -179,6 +179,12 @@ def codesign_pulse(device, schedule: trng.CycleSchedule, key, *, amplitude_V: fl
             raise ValueError(f"{k} = {v!r} lies outside its range ({lo}, {hi}).")
     if not energy_weight >= 0:
         raise ValueError(f"energy_weight = {energy_weight!r}; the valid range is [0, inf).")
+    for name, v, lo in (("steps", steps, 2), ("n_pairs", n_pairs, 1),
+                        ("verify_pairs", verify_pairs, 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+            raise ValueError(f"{name} = {v!r}; the valid range is {lo} to inf (an integer).")
+    if not (np.isfinite(w2_tol) and w2_tol > 0):
+        raise ValueError(f"w2_tol = {w2_tol!r}; the valid range is (0, inf).")
     smooth = {"amplitude": scale[0], "width_s": scale[1]}
     outcome = trng.cycle_outcome(device, schedule, width_max_s=float(width_range_s[1]))
     e0 = float(pulse_energy_J(device, schedule, amplitude_V, width_s))

@@ -158,3 +158,7 @@ def test_codesign_fails_clearly_out_of_range(vcma):
                        n_pairs=1024, steps=4, verify_pairs=2048)
     with pytest.raises(ValueError, match="amplitude = 1.2"):
         codesign_pulse(dev, sched, jax.random.key(0), amplitude_V=1.2)
+    for bad in ({"steps": 0}, {"n_pairs": -4}, {"energy_weight": float("nan")},
+                {"w2_tol": 0.0}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            codesign_pulse(dev, sched, jax.random.key(0), amplitude_V=0.96, **bad)

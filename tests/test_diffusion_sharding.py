@@ -3,12 +3,10 @@ batch of images and the device source's junction array split over a junction mes
 the same key giving the same images as on one device, and batches or arrays that do
 not split evenly refused with a clear error."""
 
-import json
-import subprocess
-import sys
 import textwrap
 
 import pytest
+from host_devices import run_result
 
 SCRIPT = textwrap.dedent(r"""
     import json, os
@@ -64,11 +62,7 @@ SCRIPT = textwrap.dedent(r"""
 
 @pytest.fixture(scope="module")
 def eight_devices():
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                          timeout=900)
-    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert proc.returncode == 0 and line, proc.stderr[-3000:]
-    return json.loads(line[-1][len("RESULT "):])
+    return run_result(SCRIPT, timeout=900)
 
 
 @pytest.mark.parametrize("name,batch", [("software_ddpm", 16), ("software_ddim", 16),

@@ -3,14 +3,12 @@ needs its device count before jax starts): the same key gives bit-identical
 per-junction results on 1, 2, 4 and 8 devices, each device holds 1/k of the state, and
 bad meshes and arrays too large for memory give clear errors before any allocation."""
 
-import json
-import subprocess
-import sys
 import textwrap
 
 import jax
 import numpy as np
 import pytest
+from host_devices import run_result
 
 import spinjax as sj
 
@@ -56,11 +54,7 @@ SCRIPT = textwrap.dedent(r"""
 
 @pytest.fixture(scope="module")
 def eight_devices():
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                          timeout=600)
-    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert proc.returncode == 0 and line, proc.stderr[-3000:]
-    return json.loads(line[-1][len("RESULT "):])
+    return run_result(SCRIPT, timeout=600)
 
 
 def test_same_key_same_result_on_any_number_of_devices(eight_devices):
