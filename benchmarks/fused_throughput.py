@@ -1,0 +1,234 @@
+"""Throughput of the fused multi-step sLLG (``spinjax.fused_simulate``) against
+``spinjax.simulate`` and the hand-written ``lax.scan`` of ``sllg_throughput.py``.
+
+Same physics as ``sllg_throughput.py`` (PMA CoFeB disk, 300 K, dt = 1 ps, float32,
+thermal noise on). Rows, each timed in this process (one warm-up call, then the median
+of three):
+
+- ``fused``: ``fused_simulate(backend="pallas")`` on a GPU (one Triton kernel for all
+  steps; Threefry noise generated in registers), ``backend="xla"`` on the CPU.
+- ``fused_xla``: on a GPU, the same fused step as an XLA ``fori_loop`` (one fusion per
+  step, the state through HBM every step).
+- ``scan``: the hand-written ``lax.scan`` with ``jax.random.normal`` noise.
+- ``spinjax``: ``spinjax.simulate`` (diffrax), final state only.
+
+Memory rows run ``fused`` in a fresh subprocess for N = 1e8 (GPU; 1e6 on the CPU) at
+two step counts and report the allocator's peak (GPU) or VmHWM (CPU): the memory of a
+run does not depend on its number of steps. A check row runs the Pallas kernel and its
+XLA reference on the same device and inputs and reports their largest difference.
+``--sweep`` (GPU) times the kernel's block size and warps at N = 1e7.
+
+Usage::
+
+    python benchmarks/fused_throughput.py --platform gpu          # about 3 min on an H100
+    python benchmarks/fused_throughput.py                         # CPU, about 3 min
+    python benchmarks/fused_throughput.py --quick                 # prints only
+
+Writes ``benchmarks/results/fused_throughput[_gpu].json`` and the table between the
+``fused_throughput[_gpu]`` markers of ``benchmarks/README.md``.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform as host_platform
+import statistics
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+CASES = dict(
+    gpu=dict(fused=((10**5, 2000), (10**6, 2000), (10**7, 1000), (3 * 10**7, 500),
+                    (10**8, 200)),
+             fused_xla=((10**6, 500), (10**7, 200)),
+             scan=((10**6, 1000), (10**7, 200)),
+             spinjax=((10**6, 1000), (10**7, 200))),
+    cpu=dict(fused=((10**4, 1000), (10**5, 200), (10**6, 20)),
+             scan=((10**4, 1000), (10**5, 200), (10**6, 20)),
+             spinjax=((10**4, 1000), (10**5, 200), (10**6, 20))),
+    quick=dict(fused=((10**4, 100),), scan=((10**4, 100),), spinjax=((10**4, 100),)))
+MEMORY = dict(gpu=(10**8, (100, 1000)), cpu=(10**6, (10, 100)))
+
+
+def _physics():
+    from sllg_throughput import PHYSICS, derived_physics
+    return derived_physics(PHYSICS)
+
+
+def _model(p):
+    import spinjax as sj
+    from sllg_throughput import _spinjax_layer
+    return sj.SLLG(_spinjax_layer(sj, p), (
+        sj.VCMAAnisotropy(K_i0=p["K_i0"]), sj.Demagnetization(factors=p["demag"]),
+        sj.Zeeman(bias_A_per_m=p["bias"])))
+
+
+def make(impl, p, n, steps, backend="auto", block=256, num_warps=4):
+    import jax
+    import jax.numpy as jnp
+    import spinjax as sj
+    from sllg_throughput import make_scan, make_spinjax
+    if impl == "scan":
+        return make_scan(p, n, steps)
+    if impl == "spinjax":
+        return make_spinjax(p, n, steps)
+    model, key, dt = _model(p), jax.random.key(0), p["dt"]
+    m0 = jnp.tile(jnp.array([0.0, 0.0, 1.0], jnp.float32), (n, 1))
+    backend = "xla" if impl == "fused_xla" else backend
+    return lambda: sj.fused_simulate(model, m0, t1=steps * dt, dt=dt, key=key,
+                                     backend=backend, block=block,
+                                     num_warps=num_warps).m.block_until_ready()
+
+
+def timed(fn, repeats=3):
+    t = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    med = statistics.median(times)
+    return med, max(first - med, 0.0)
+
+
+def rate_row(impl, n, steps, p, **kw):
+    med, compile_s = timed(make(impl, p, n, steps, **kw))
+    return dict(impl=impl, n=n, steps=steps, seconds=med, compile_s=compile_s,
+                junction_steps_per_s=n * steps / med, **kw)
+
+
+def check_row(p, n=100_000, steps=100):
+    """Pallas kernel vs its XLA reference on this device, same inputs."""
+    import jax
+    import jax.numpy as jnp
+    import spinjax as sj
+    model, key, dt = _model(p), jax.random.key(1), p["dt"]
+    m0 = jnp.tile(jnp.array([0.1, 0.0, 1.0], jnp.float32), (n, 1))
+    a = sj.fused_simulate(model, m0, t1=steps * dt, dt=dt, key=key, backend="pallas")
+    b = sj.fused_simulate(model, m0, t1=steps * dt, dt=dt, key=key, backend="xla")
+    return dict(impl="check_pallas_vs_xla", n=n, steps=steps,
+                max_abs_dm=float(jnp.max(jnp.abs(a.m - b.m))),
+                max_abs_dmean_mz=float(jnp.max(jnp.abs(a.mean_mz - b.mean_mz))),
+                switch_count_equal=bool(jnp.all(a.switches == b.switches)))
+
+
+def memory_worker(n, steps, platform):
+    import jax
+    p = _physics()
+    t = time.perf_counter()
+    make("fused", p, n, steps)()
+    wall = time.perf_counter() - t
+    row = dict(impl="fused_memory", n=n, steps=steps, seconds_with_compile=wall,
+               junction_steps_per_s_with_compile=n * steps / wall)
+    stats = jax.devices()[0].memory_stats() or {}
+    if "peak_bytes_in_use" in stats:
+        row["peak_gpu_mem_mb"] = stats["peak_bytes_in_use"] / 2**20
+    status = Path("/proc/self/status").read_text().splitlines()
+    row["peak_rss_mb"] = next(int(ln.split()[1]) for ln in status
+                              if ln.startswith("VmHWM:")) / 1024
+    print("ROW " + json.dumps(row), flush=True)
+
+
+def machine(platform):
+    import jax
+    d = jax.devices()[0]
+    return dict(device=d.device_kind, platform=d.platform, device_count=len(jax.devices()),
+                jax=jax.__version__, jaxlib=metadata.version("jaxlib"),
+                host=host_platform.processor() or host_platform.machine(),
+                cores=os.cpu_count(), date=datetime.date.today().isoformat())
+
+
+def table(rows, info):
+    lines = [f"Device: {info['device']} ({info['platform']}), jax {info['jax']}, "
+             f"{info['cores']} host cores, {info['date']}.", "",
+             "| implementation | N | steps | junction-steps/s | vs scan | compile s |",
+             "|---|---:|---:|---:|---:|---:|"]
+    scan = {r["n"]: r["junction_steps_per_s"] for r in rows if r["impl"] == "scan"}
+    for r in rows:
+        if "junction_steps_per_s" not in r or r.get("sweep"):
+            continue
+        ratio = r["junction_steps_per_s"] / scan[r["n"]] if r["n"] in scan else None
+        lines.append(f"| {r['impl']} | {r['n']:.0e} | {r['steps']} | "
+                     f"{r['junction_steps_per_s']:.3g} | "
+                     f"{'' if ratio is None else f'{ratio:.2f}'} | {r['compile_s']:.1f} |")
+    mem = [r for r in rows if r["impl"] == "fused_memory"]
+    if mem:
+        lines += ["", "| fused memory: N | steps | peak GPU MB | peak RSS MB |",
+                  "|---:|---:|---:|---:|"]
+        lines += [f"| {r['n']:.0e} | {r['steps']} | {r.get('peak_gpu_mem_mb', float('nan')):.0f}"
+                  f" | {r['peak_rss_mb']:.0f} |" for r in mem]
+    for r in rows:
+        if r["impl"] == "check_pallas_vs_xla":
+            lines += ["", f"Pallas kernel vs its XLA reference ({r['n']:.0e} junctions, "
+                      f"{r['steps']} steps, same key): max |dm| = {r['max_abs_dm']:.2g}, "
+                      f"max |d mean m_z| = {r['max_abs_dmean_mz']:.2g}, switch counts equal: "
+                      f"{r['switch_count_equal']}."]
+    sweep = [r for r in rows if r.get("sweep")]
+    if sweep:
+        lines += ["", "Kernel sweep at N = 1e7: " + ", ".join(
+            f"block {r['block']} x {r['num_warps']} warps {r['junction_steps_per_s']:.3g}"
+            for r in sweep) + " junction-steps/s."]
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--platform", choices=("cpu", "gpu"), default="cpu")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--memory-worker", nargs=2, type=int, metavar=("N", "STEPS"))
+    args = ap.parse_args()
+    os.environ["JAX_PLATFORMS"] = "cuda" if args.platform == "gpu" else "cpu"
+    if args.memory_worker:
+        return memory_worker(*args.memory_worker, args.platform)
+    p = _physics()
+    info = machine(args.platform)
+    rows = []
+    if args.platform == "gpu":
+        rows.append(check_row(p))
+        print(rows[-1], flush=True)
+    if args.sweep:
+        for block in (128, 256, 512, 1024):
+            for warps in (2, 4, 8):
+                rows.append(dict(rate_row("fused", 10**7, 500, p, backend="pallas",
+                                          block=block, num_warps=warps), sweep=True))
+                print(rows[-1], flush=True)
+    cases = CASES["quick" if args.quick else args.platform]
+    for impl, sizes in cases.items():
+        for n, steps in sizes:
+            rows.append(rate_row(impl, n, steps, p))
+            print(rows[-1], flush=True)
+    if not args.quick:
+        n, step_counts = MEMORY[args.platform]
+        for steps in step_counts:
+            out = subprocess.run([sys.executable, __file__, "--platform", args.platform,
+                                  "--memory-worker", str(n), str(steps)],
+                                 capture_output=True, text=True)
+            got = [ln for ln in out.stdout.splitlines() if ln.startswith("ROW ")]
+            rows.append(json.loads(got[-1][4:]) if got else dict(
+                impl="fused_memory", n=n, steps=steps, error=out.stderr[-2000:]))
+            print(rows[-1], flush=True)
+    text = table(rows, info)
+    print(text)
+    if args.quick:
+        return
+    suffix = "_gpu" if args.platform == "gpu" else ""
+    out = HERE / "results" / f"fused_throughput{suffix}.json"
+    out.write_text(json.dumps(dict(machine=info, physics=p, rows=rows), indent=1))
+    from readme_section import replace_section
+    name = f"fused_throughput{suffix}"
+    replace_section(HERE / "README.md", f"<!-- {name} -->", f"<!-- /{name} -->", text,
+                    f"## Fused multi-step kernel ({args.platform.upper()})\n\n"
+                    f"`python benchmarks/fused_throughput.py --platform {args.platform}`")
+
+
+if __name__ == "__main__":
+    main()
