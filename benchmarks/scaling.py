@@ -8,11 +8,13 @@ final-state saving, m0 = +z. Each case runs in a fresh subprocess (``--worker``)
 warm-up call, then ``--repeats`` timed calls; rate = N x steps / median time
 (junction-steps/s). A full CPU run makes two passes and keeps the faster per case.
 
-1. ``rate``: ``spinjax.simulate`` (Gaussian noise) and the hand-written ``lax.scan``
-   (``make_scan`` of ``sllg_throughput.py``), N = 1e3 to 1e7 (1e8 with ``--big``),
-   N x steps = 2e7-1e8 per call. Target on a CPU: spinjax >= 0.8x scan.
+1. ``rate``: ``spinjax.simulate`` (Gaussian noise), the hand-written ``lax.scan``
+   (``make_scan`` of ``sllg_throughput.py``) and ``spinjax.fused_simulate`` (the Pallas
+   kernel on a GPU, its XLA loop on a CPU), N = 1e3 to 1e7 (1e8 with ``--big``; on a
+   GPU up to 1e8), N x steps = 2e7-1e8 per call. Target on a CPU: spinjax >= 0.8x scan.
 2. ``devices``: ``simulate(model, m0, mesh=junction_mesh(K))``, ``m0 = junction_state(N,
-   mesh=mesh)``, N = 1e6, K = 1, 2, 4, 8, and plain ``simulate`` as reference. On a CPU
+   mesh=mesh)``, N = 1e6, K = 1, 2, 4, 8, and plain ``simulate`` as reference; the same
+   K for ``fused_simulate(..., mesh=...)``. On a CPU
    the K devices come from ``XLA_FLAGS=--xla_force_host_platform_device_count=K`` and
    share the same cores: this measures the overhead of partitioning, not a speed-up.
    Workers return the sha256, float64 sum and first 8 values of the final state and
@@ -71,7 +73,7 @@ BIG = dict(cpu=[(10**8, 2)], gpu=[])
 QUICK_RATE = dict(cpu=[(10**3, 200), (10**4, 100)], gpu=[(10**3, 500), (10**6, 100)])
 DEVICES = dict(full=((10**6, 50), (1, 2, 4, 8)), quick=((10**4, 20), (1, 2)))
 PROFILE = dict(cpu=(10**5, 500), gpu=(10**7, 200), quick=(10**4, 100))
-BYTES_PER_JUNCTION = dict(cpu=200, gpu=130)
+BYTES_PER_JUNCTION = dict(cpu=200, gpu=150)
 
 
 # ---------------------------------------------------------------- worker
@@ -94,8 +96,11 @@ def build(spec: dict, p: dict):
     model = sj.SLLG(_spinjax_layer(sj, p), (
         sj.VCMAAnisotropy(K_i0=p["K_i0"]), sj.Demagnetization(factors=p["demag"]),
         sj.Zeeman(bias_A_per_m=p["bias"])))
-    mesh = sj.junction_mesh(spec["devices"]) if impl == "mesh" else None
+    mesh = sj.junction_mesh(spec["devices"]) if impl in ("mesh", "fused_mesh") else None
     m0 = sj.junction_state(n, mesh=mesh)
+    if impl in ("fused", "fused_mesh"):
+        return lambda: sj.fused_simulate(model, m0, t1=steps * dt, dt=dt, key=key,
+                                         mesh=mesh).m.block_until_ready()
     kw = dict(thermal=False) if impl == "deterministic" else dict(key=key, mesh=mesh)
     return lambda: sj.simulate(model, m0, t1=steps * dt, dt=dt, **kw).m.block_until_ready()
 
@@ -120,7 +125,7 @@ def measure(spec: dict, repeats: int, p: dict, platform: str) -> dict:
         row.update(mean_mz=float(m[..., 2].astype(np.float64).mean()),
                    sum_m=float(m.astype(np.float64).sum()), first8=m.ravel()[:8].tolist(),
                    sha256=hashlib.sha256(np.ascontiguousarray(m).tobytes()).hexdigest())
-    if spec["impl"] == "mesh" and spec["devices"] > 1:
+    if spec["impl"] in ("mesh", "fused_mesh") and spec["devices"] > 1:
         # the same solve on one device of this process: how far apart, element by element
         ref = np.asarray(build(dict(spec, devices=1), p)())
         diff = np.abs(np.asarray(out, np.float64) - ref)
@@ -164,11 +169,13 @@ def run_worker(spec, repeats, physics, platform, budget, device) -> dict:
 
 def cases(platform: str, quick: bool, big: bool, device_count: int) -> list:
     rate = QUICK_RATE[platform] if quick else RATE[platform] + (BIG[platform] if big else [])
-    out = [dict(case="rate", impl=i, n=n, steps=s) for n, s in rate for i in ("spinjax", "scan")]
+    out = [dict(case="rate", impl=i, n=n, steps=s) for n, s in rate
+           for i in ("spinjax", "scan", "fused")]
     (n, s), ks = DEVICES["quick" if quick else "full"]
     ks = [k for k in (1, 2, 4, 8) if k <= device_count] if platform == "gpu" else ks
     out += [dict(case="devices", impl="mesh" if k else "nomesh", n=n, steps=s, devices=k)
             for k in (0, *ks)]
+    out += [dict(case="devices", impl="fused_mesh", n=n, steps=s, devices=k) for k in ks]
     n, s = PROFILE["quick" if quick else platform]
     return out + [dict(case="profile", impl=i, n=n, steps=s) for i in IMPL_LABEL]
 

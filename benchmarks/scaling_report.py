@@ -37,31 +37,39 @@ def report(res: dict) -> str:
            f"warm-up call, each case in a fresh process, the fastest of {m['rounds']} "
            "pass(es). Physics and method: see `scaling.py`.", "",
            "**Against N** (spinjax: `simulate`, Gaussian noise, final state; scan: the "
-           "hand-written `lax.scan` of `sllg_throughput.py`; MB: peak resident memory):", "",
-           "| N | steps | spinjax | scan | spinjax/scan | spinjax MB | scan MB |",
-           "|---:|---:|---:|---:|---:|---:|---:|"]
+           "hand-written `lax.scan` of `sllg_throughput.py`; fused: `fused_simulate`, the "
+           "Pallas kernel on a GPU and its XLA loop on a CPU; MB: peak resident memory, "
+           "or the GPU allocator's peak on a GPU):", "",
+           "| N | steps | spinjax | scan | fused | spinjax/scan | fused/scan | spinjax MB "
+           "| scan MB | fused MB |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    mem = "peak_gpu_mem_mb" if gpu else "peak_mem_mb"
     ratios = []
     for n, s in sorted({(r["n"], r["steps"]) for r in res["rows"] if r["case"] == "rate"}):
-        a, b = (ok.get(("rate", i, n, None), {}) for i in ("spinjax", "scan"))
-        ra, rb = a.get("junction_steps_per_s"), b.get("junction_steps_per_s")
+        a, b, c = (ok.get(("rate", i, n, None), {}) for i in ("spinjax", "scan", "fused"))
+        ra, rb, rc = (x.get("junction_steps_per_s") for x in (a, b, c))
         ratios += [(n, ra / rb)] if ra and rb else []
-        out.append(f"| {_n(n)} | {s} | {_f(ra)} | {_f(rb)} | {_f(ra and rb and ra / rb, '.2f')}"
-                   f" | {_f(a.get('peak_mem_mb'), '.0f')} | {_f(b.get('peak_mem_mb'), '.0f')} |")
+        out.append(f"| {_n(n)} | {s} | {_f(ra)} | {_f(rb)} | {_f(rc)} | "
+                   f"{_f(ra and rb and ra / rb, '.2f')} | {_f(rc and rb and rc / rb, '.2f')}"
+                   f" | {_f(a.get(mem), '.0f')} | {_f(b.get(mem), '.0f')} | "
+                   f"{_f(c.get(mem), '.0f')} |")
     if not gpu:
         verdict = "met" if ratios and all(v >= 0.8 for _, v in ratios) else "NOT met"
         out += ["", f"Target spinjax >= 0.8x scan on a CPU at every N: **{verdict}** ("
                 + ", ".join(f"N = {_n(n)}: {v:.2f}x" for n, v in ratios) + ")."]
     dev = sorted((r for r in ok.values() if r["case"] == "devices"), key=lambda r: r["devices"])
-    ref = next((r for r in dev if r["devices"] == 1), None)
+    refs = {r["impl"]: r for r in dev if r["devices"] == 1}
     out += ["", "**Against the number of devices** (`simulate(..., mesh=junction_mesh(K))`, "
             "`m0 = junction_state(N, mesh=mesh)`; K = none: plain `simulate`). " + (
                 "" if gpu else f"These are fake host devices (`--xla_force_host_platform_"
                 f"device_count=K`) sharing the same {m['cores']} cores: the rows measure the "
                 "overhead of partitioning, not a speed-up.") + " Bit-identical: the same "
-            "sha256 of the final state as K = 1.", "", "| K | N | steps | rate | rate / K=1 "
-            "| compile s | bit-identical to K=1 | mean m_z | sum of m |",
-            "|---|---:|---:|---:|---:|---:|---|---:|---:|"]
+            "sha256 of the final state as K = 1 of the same path (fused: "
+            "`fused_simulate(..., mesh=...)`).", "", "| path | K | N | steps | rate | rate / "
+            "K=1 | compile s | bit-identical to K=1 | mean m_z | sum of m |",
+            "|---|---|---:|---:|---:|---:|---:|---|---:|---:|"]
     for r in dev:
+        ref = refs.get("mesh" if r["impl"] == "nomesh" else r["impl"])
         diff = ref and max(abs(x - y) for x, y in zip(r["first8"], ref["first8"]))
         same = "—" if ref is None else "yes" if r["sha256"] == ref["sha256"] else (
             f"**no**: {r['n_diff_vs_1']} of {3 * r['n']} components differ, by at most "
@@ -69,7 +77,8 @@ def report(res: dict) -> str:
             f"**no**: the sha256 differs" + (f" (first 8 values differ by up to {diff:.2g})"
                                                   if diff else " (the first 8 values agree)"))
         rel = ref and r["junction_steps_per_s"] / ref["junction_steps_per_s"]
-        out.append(f"| {r['devices'] or 'none'} | {_n(r['n'])} | {r['steps']} | "
+        path = "fused" if r["impl"] == "fused_mesh" else "simulate"
+        out.append(f"| {path} | {r['devices'] or 'none'} | {_n(r['n'])} | {r['steps']} | "
                    f"{_f(r['junction_steps_per_s'])} | {_f(rel, '.2f')} | "
                    f"{_f(r['compile_s'], '.2f')} | {same} | {r['mean_mz']:.6f} | "
                    f"{r['sum_m']:.9g} |")
@@ -104,11 +113,13 @@ def plot(res: dict, path: Path) -> None:
                                      r["junction_steps_per_s"]) for r in ok
                                     if r["case"] == case and r["impl"] == impl)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    for impl, style in (("spinjax", "o-"), ("scan", "s--")):
+    for impl, style in (("spinjax", "o-"), ("scan", "s--"), ("fused", "^-")):
         if pts("rate", impl):
             ax1.loglog(*zip(*pts("rate", impl)), style, label=impl)
     if pts("devices", "mesh"):
         ax2.plot(*zip(*pts("devices", "mesh")), "o-", label="simulate(mesh=junction_mesh(K))")
+    if pts("devices", "fused_mesh"):
+        ax2.plot(*zip(*pts("devices", "fused_mesh")), "^-", label="fused_simulate(mesh=...)")
         ax2.set_xscale("log", base=2)
         ax2.set_xticks(*[[k for k, _ in pts("devices", "mesh")]] * 2)
     for _, rate in pts("devices", "nomesh"):

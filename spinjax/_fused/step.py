@@ -93,3 +93,28 @@ def run_steps(m, k: Coefficients, key0, key1, n_steps: int, hysteresis: float):
         return m, update_observables(obs, m[2], hysteresis)
 
     return lax.fori_loop(0, n_steps, body, (m, init_observables(m[2], hysteresis)))
+
+
+def run_steps_jvp(m, k: Coefficients, tangents, key0, key1, n_steps: int):
+    r"""Forward-mode tangents of :func:`run_steps`: `tangents` is a tuple of directions,
+    each ``(dm, dk)``, the tangent of the initial state (3 components) and of the
+    coefficient rows. Returns, per direction, the tangents of the final state and of
+    ``sum_mz`` and ``sum_mz2``: ``((dmx, dmy, dmz), ds1, ds2)``. The Heun step is
+    linearized once per step and applied to every direction; the noise does not depend
+    on the parameters (pathwise derivative with the random numbers held fixed) and is
+    drawn once for all of them."""
+    from .counter_rng import step_normals
+
+    def body(j, carry):
+        m, dirs = carry
+        xi = step_normals(key0, key1, j.astype(jnp.uint32))
+        m, lin = jax.linearize(lambda m, k: heun_step(m, k, xi), m, k)
+        new = []
+        for (dm, ds1, ds2), (_, dk) in zip(dirs, tangents):
+            dm = lin(dm, dk)
+            new.append((dm, ds1 + dm[2], ds2 + 2.0 * m[2] * dm[2]))
+        return m, tuple(new)
+
+    zero = jnp.zeros_like(m[2])
+    dirs = tuple((dm, zero, zero) for dm, _ in tangents)
+    return lax.fori_loop(0, n_steps, body, (m, dirs))[1]
