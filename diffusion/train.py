@@ -123,6 +123,14 @@ def restore_state(workdir, config: TrainConfig, image_shape, step: int | None = 
     return model, restored
 
 
+def _has_tf() -> bool:
+    """clu writes TensorBoard events through TensorFlow; without it (an accelerator
+    image that ships jax but not TensorFlow) the writer only logs, and ``log.jsonl``
+    still holds every logged metric."""
+    import importlib.util
+    return importlib.util.find_spec("tensorflow") is not None
+
+
 def train(config: TrainConfig, workdir, x_train, *, stop_after: int | None = None,
           log=print) -> tuple[UNet, TrainState]:
     """Train on `x_train` (N, H, W, C) in [-1, 1] to ``config.train_steps``, resuming
@@ -145,7 +153,7 @@ def train(config: TrainConfig, workdir, x_train, *, stop_after: int | None = Non
         _, state = restore_state(workdir, config, x_train.shape[1:])
         log(f"resumed from step {int(state.step)} in {workdir}")
     step_fn = make_train_step(config, model, x_train)
-    writer = metric_writers.create_default_writer(str(workdir), just_logging=False)
+    writer = metric_writers.create_default_writer(str(workdir), just_logging=not _has_tf())
     progress = periodic_actions.ReportProgress(num_train_steps=config.train_steps,
                                                writer=writer, every_steps=config.log_every)
     Avg = metrics.Collection.create(loss=metrics.Average.from_output("loss"),

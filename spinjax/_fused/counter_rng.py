@@ -40,31 +40,33 @@ def threefry2x32(k0, k1, x0, x1):
 
 
 def unit_open(bits, dtype=jnp.float32):
-    r"""Uniforms on the open interval (0, 1) from uint32 words: the top 24 bits $b$ give
-    $(b + 1/2)\,2^{-24}$, so neither end is reached and $\log u$ is finite."""
-    b = lax.shift_right_logical(bits, jnp.uint32(8)).astype(jnp.int32).astype(dtype)
-    return (b + 0.5) * (2.0 ** -24)
+    r"""Uniforms on the open interval (0, 1) from uint32 words: the top 23 bits $b$ give
+    $(b + 1/2)\,2^{-23}$, exact in float32 (24 significant bits), so the values run
+    from $2^{-24}$ to $1 - 2^{-24}$: neither end is reached and $\log u$ is finite."""
+    b = lax.shift_right_logical(bits, jnp.uint32(9)).astype(jnp.int32).astype(dtype)
+    return (b + 0.5) * (2.0 ** -23)
 
 
-def box_muller(w0, w1):
+def box_muller(w0, w1, dtype=jnp.float32):
     r"""Two independent standard normals from two uint32 words:
-    $\sqrt{-2\ln u_0}\,(\cos 2\pi u_1, \sin 2\pi u_1)$. The smallest $u_0$ is
-    $2^{-25}$, so the normals are exact in law out to $|z| = 5.9$."""
-    u0, u1 = unit_open(w0), unit_open(w1)
+    $\sqrt{-2\ln u_0}\,(\cos 2\pi u_1, \sin 2\pi u_1)$, in `dtype`. The smallest
+    $u_0$ is $2^{-24}$, so the radius is at most 5.77: a normal's tail beyond it
+    (probability 8e-9 per draw) is cut."""
+    u0, u1 = unit_open(w0, dtype), unit_open(w1, dtype)
     r = jnp.sqrt(-2.0 * jnp.log(u0))
     phase = (2.0 * jnp.pi) * u1
     return r * jnp.cos(phase), r * jnp.sin(phase)
 
 
-def step_normals(k0, k1, step):
+def step_normals(k0, k1, step, dtype=jnp.float32):
     """Three standard normals per lane for step number `step` (uint32 scalar or array)
     under the per-lane key (`k0`, `k1`): Threefry of the counters (step, 0) and
-    (step, 1), four words, Box-Muller; the fourth normal is discarded."""
+    (step, 1), four words, Box-Muller in `dtype`; the fourth normal is discarded."""
     zero = jnp.zeros_like(k0)
     a0, a1 = threefry2x32(k0, k1, zero + step, zero)
     b0, b1 = threefry2x32(k0, k1, zero + step, zero + jnp.uint32(1))
-    z0, z1 = box_muller(a0, a1)
-    z2, _ = box_muller(b0, b1)
+    z0, z1 = box_muller(a0, a1, dtype)
+    z2, _ = box_muller(b0, b1, dtype)
     return z0, z1, z2
 
 

@@ -16,9 +16,10 @@ from .._checks import (
 from .._drive import Constant, Drive
 from .._params import validate
 from .._sharding import AXIS, _n_shards, check_divisible, check_fits
+from .._simulate import _cast
 from .._sllg import SLLG
 from .._solver import normalize
-from .affine import coefficients
+from .affine import check_affine, coefficients
 from .counter_rng import junction_keys
 from .kernel import fused_steps_pallas
 from .reference import fused_steps_xla
@@ -133,6 +134,12 @@ def fused_simulate(model: SLLG, m0, *, t1: float, dt: float, key=None,
     saved per step: the result holds the final state and running observables, so
     memory does not grow with the number of steps.
 
+    Differentiable in the model's parameters, the drive values and `m0`: forward mode
+    (``jax.jvp``, ``jax.jacfwd``) on every backend (through the kernel, a tangent kernel
+    carries all directions in one launch), reverse mode (``jax.grad``) on
+    ``backend="xla"`` only (a Pallas kernel has no transpose). The derivative is
+    pathwise, with the random numbers held fixed.
+
     **Arguments:** as :func:`spinjax.simulate`, with `m0` of shape (N, 3) and a
     `drive` of constant values (``Constant`` or arrays; a pulse is a sequence of calls).
 
@@ -173,6 +180,7 @@ def fused_simulate(model: SLLG, m0, *, t1: float, dt: float, key=None,
     itemsize = jnp.dtype(m0.dtype).itemsize
     check_fits(-(-n // k) * _WORDS_PER_JUNCTION * itemsize, mesh,
                f"fused_simulate of {n} junctions")
+    model = _cast(model, m0.dtype)
     norm = jnp.linalg.norm(m0, axis=-1)
     m0 = _check(m0, jnp.all(jnp.isfinite(norm) & (norm > 0)),
                 "m0 must be finite and non-zero (it is normalized to unit length).")
@@ -193,6 +201,7 @@ def fused_simulate(model: SLLG, m0, *, t1: float, dt: float, key=None,
     _check_drive_shapes(drive, (n,), t0)
     inputs = _constant_inputs(drive, t0)
     m0 = _check_inputs(model, drive, m0, float(t0), float(dt), n_steps, max_angle, thermal)
+    m0 = check_affine(model, inputs, n, m0.dtype, m0)
     return _fused(model, inputs, m0, words, dt=float(dt), n_steps=n_steps,
                   thermal=bool(thermal), hysteresis=float(hysteresis), backend=backend,
                   block=block, num_warps=int(num_warps), interpret=bool(interpret),

@@ -89,7 +89,7 @@ def run_steps(m, k: Coefficients, key0, key1, n_steps: int, hysteresis: float):
 
     def body(j, carry):
         m, obs = carry
-        m = heun_step(m, k, step_normals(key0, key1, j.astype(jnp.uint32)))
+        m = heun_step(m, k, step_normals(key0, key1, j.astype(jnp.uint32), m[0].dtype))
         return m, update_observables(obs, m[2], hysteresis)
 
     return lax.fori_loop(0, n_steps, body, (m, init_observables(m[2], hysteresis)))
@@ -107,7 +107,7 @@ def run_steps_jvp(m, k: Coefficients, tangents, key0, key1, n_steps: int):
 
     def body(j, carry):
         m, dirs = carry
-        xi = step_normals(key0, key1, j.astype(jnp.uint32))
+        xi = step_normals(key0, key1, j.astype(jnp.uint32), m[0].dtype)
         m, lin = jax.linearize(lambda m, k: heun_step(m, k, xi), m, k)
         new = []
         for (dm, ds1, ds2), (_, dk) in zip(dirs, tangents):

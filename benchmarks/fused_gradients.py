@@ -1,0 +1,172 @@
+"""Cost of a forward-mode gradient through the fused kernel against one fused forward.
+
+The issue-4 cost target (one gradient at most 4x one forward solve, N = 1e3-1e5, 1e3-1e4
+steps) measured on ``spinjax.fused_simulate``. Model: the VCMA preset
+``spinjax.devices.vcma_mtj(alpha=alpha).model`` without its bias-driven STT term (that
+torque's angular dependence is not affine in m, so the fused path refuses it; at 1 V
+across the barrier it is a small correction to the VCMA switching), 300 K, dt = 1 ps,
+float32, N junctions from +z. A rectangular write pulse of amplitude V for 0.44 ns,
+then relaxation at 0 V for the rest of the steps: two ``fused_simulate`` calls, the
+second from the first's state, each with its own key. Loss
+
+    L(V, alpha) = mean over junctions of tanh(-m_z(t1) / 0.5)
+
+as in ``gradients.py``. Forward: ``jax.jit(L)``; gradient: ``jax.jit(jax.jacfwd(L))``
+over (V, alpha) (two tangent directions carried by one tangent launch per segment);
+``jvp``: one directional derivative (``jax.jvp`` in V). Each is compiled by a first
+call, then timed (median of 3; 1 for the largest CPU case). Backend: the Pallas kernel
+on a GPU, the XLA loop on a CPU (``backend="auto"``). A check compares the jacfwd
+gradient with a central finite difference of L in V under common random numbers.
+
+Usage::
+
+    python benchmarks/fused_gradients.py                  # CPU, about 6 min on 2 cores
+    python benchmarks/fused_gradients.py --platform gpu   # GPU, about 1 min
+
+Writes ``benchmarks/results/fused_gradients[_gpu].json`` and the table between the
+``fused_gradients[_gpu]`` markers of ``benchmarks/README.md``.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+DT, PULSE_STEPS = 1e-12, 440
+AMPLITUDE_V, ALPHA = 1.05, 0.02
+GRID = dict(cpu=((1_000, 1_000), (1_000, 10_000), (10_000, 1_000), (10_000, 10_000),
+                 (100_000, 1_000), (100_000, 10_000)),
+            gpu=((1_000, 1_000), (1_000, 10_000), (100_000, 1_000), (100_000, 10_000),
+                 (1_000_000, 10_000), (10_000_000, 1_000)),
+            quick=((1_000, 1_000),))
+TARGET_RATIO = 4.0
+
+
+def make_loss(n: int, steps: int, backend: str = "auto"):
+    import equinox as eqx
+    import jax
+    import jax.numpy as jnp
+    import spinjax as sj
+    m0 = jnp.tile(jnp.array([0.0, 0.0, 1.0], jnp.float32), (n, 1))
+    k1, k2 = jax.random.split(jax.random.key(0))
+
+    def loss(theta):
+        amplitude, alpha = theta[0], theta[1]
+        model = sj.devices.vcma_mtj(alpha=alpha).model
+        model = eqx.tree_at(lambda m: m.torques, model, ())
+        pulse = sj.fused_simulate(model, m0, t1=PULSE_STEPS * DT, dt=DT, key=k1,
+                                  drive=sj.Drive(voltage_V=amplitude), backend=backend)
+        relax = sj.fused_simulate(model, pulse.m, t1=(steps - PULSE_STEPS) * DT, dt=DT,
+                                  key=k2, backend=backend)
+        return jnp.mean(jnp.tanh(-relax.m[:, 2] / 0.5))
+    return loss
+
+
+def timed(fn, x, repeats):
+    import jax
+    t = time.perf_counter()
+    jax.block_until_ready(fn(x))
+    first = time.perf_counter() - t
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = jax.block_until_ready(fn(x))
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), first, out
+
+
+def case(n, steps, repeats):
+    import jax
+    import jax.numpy as jnp
+    loss = make_loss(n, steps)
+    theta = jnp.array([AMPLITUDE_V, ALPHA], jnp.float32)
+    fwd = jax.jit(loss)
+    grad = jax.jit(jax.jacfwd(loss))
+    jvp = jax.jit(lambda t: jax.jvp(loss, (t,), (jnp.array([1.0, 0.0], jnp.float32),)))
+    tf, ff, value = timed(fwd, theta, repeats)
+    tg, fg, g = timed(grad, theta, repeats)
+    tj, fj, _ = timed(jvp, theta, repeats)
+    row = dict(n=n, steps=steps, repeats=repeats, forward_s=tf, gradient_s=tg, jvp_s=tj,
+               ratio=tg / tf, jvp_ratio=tj / tf, first_forward_s=ff, first_gradient_s=fg,
+               loss=float(value), grad=[float(x) for x in g])
+    stats = jax.devices()[0].memory_stats() or {}
+    if "peak_bytes_in_use" in stats:
+        row["peak_gpu_mem_mb"] = stats["peak_bytes_in_use"] / 2**20
+    return row
+
+
+def fd_check(n=10_000, steps=1_000, h=2e-3):
+    """jacfwd dL/dV against (L(V + h) - L(V - h)) / 2h with the same keys (common random
+    numbers); float32 loss, so h is not tiny."""
+    import jax
+    import jax.numpy as jnp
+    loss = jax.jit(make_loss(n, steps))
+    theta = jnp.array([AMPLITUDE_V, ALPHA], jnp.float32)
+    g = jax.jacfwd(make_loss(n, steps))(theta)
+    e = jnp.array([h, 0.0], jnp.float32)
+    fd = (loss(theta + e) - loss(theta - e)) / (2 * h)
+    return dict(n=n, steps=steps, h=h, jacfwd_dV=float(g[0]), fd_dV=float(fd))
+
+
+def table(res):
+    m = res["machine"]
+    lines = [f"Device: {m['device']} ({m['platform']}), jax {m['jax']}, {m['date']}; backend "
+             f"{m['backend']}. Gradient = `jax.jacfwd` over (V, alpha); jvp = one direction.",
+             "", "| N | steps | forward s | gradient s | gradient/forward | jvp/forward |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    for r in res["rows"]:
+        lines.append(f"| {r['n']:.0e} | {r['steps']} | {r['forward_s']:.3g} | "
+                     f"{r['gradient_s']:.3g} | {r['ratio']:.2f} | {r['jvp_ratio']:.2f} |")
+    in_range = [r for r in res["rows"] if r["n"] <= 100_000]
+    worst = max(r["ratio"] for r in in_range) if in_range else float("nan")
+    lines += ["", f"Target gradient/forward <= {TARGET_RATIO:g} for N = 1e3-1e5, 1e3-1e4 steps: "
+              f"**{'met' if worst <= TARGET_RATIO else 'NOT met'}** (worst {worst:.2f})."]
+    c = res.get("fd_check")
+    if c:
+        lines += ["", f"Check ({c['n']:.0e} junctions, {c['steps']} steps): jacfwd dL/dV = "
+                  f"{c['jacfwd_dV']:.5g}, central difference (h = {c['h']:g} V, same keys) = "
+                  f"{c['fd_dV']:.5g}."]
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--platform", choices=("cpu", "gpu"), default="cpu")
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    os.environ["JAX_PLATFORMS"] = "cuda" if args.platform == "gpu" else "cpu"
+    import datetime
+    import jax
+    import spinjax as sj  # noqa: F401
+    from spinjax._fused.run import _resolve_backend
+    d = jax.devices()[0]
+    res = dict(machine=dict(device=d.device_kind, platform=d.platform, jax=jax.__version__,
+                            cores=os.cpu_count(), backend=_resolve_backend("auto"),
+                            date=datetime.date.today().isoformat()), rows=[])
+    res["fd_check"] = fd_check(n=1_000 if args.quick else 10_000)
+    print(res["fd_check"], flush=True)
+    for n, steps in GRID["quick" if args.quick else args.platform]:
+        repeats = 1 if args.platform == "cpu" and n * steps >= 10**9 else 3
+        res["rows"].append(case(n, steps, repeats))
+        print(res["rows"][-1], flush=True)
+    text = table(res)
+    print(text)
+    if args.quick:
+        return
+    suffix = "_gpu" if args.platform == "gpu" else ""
+    (HERE / "results" / f"fused_gradients{suffix}.json").write_text(json.dumps(res, indent=1))
+    from readme_section import replace_section
+    name = f"fused_gradients{suffix}"
+    replace_section(HERE / "README.md", f"<!-- {name} -->", f"<!-- /{name} -->", text,
+                    f"## Gradient cost through the fused kernel ({args.platform.upper()})\n\n"
+                    f"`python benchmarks/fused_gradients.py --platform {args.platform}`")
+
+
+if __name__ == "__main__":
+    main()
