@@ -325,8 +325,14 @@ def section(res) -> str:
     return "\n".join(out)
 
 
-def write_readme(text: str) -> None:
+def write_readme(text: str, gpu: bool = False) -> None:
     from readme_section import replace_section
+    if gpu:
+        replace_section(HERE / "README.md", "<!-- diffusion_gpu -->", "<!-- /diffusion_gpu -->",
+                        text, "## Diffusion with device noise on a GPU\n\n"
+                        "`python benchmarks/diffusion_targets.py --platform gpu` (with "
+                        "`--workdir` of a finished training run, the model is reused).")
+        return
     replace_section(HERE / "README.md", START, END, text, (
         "## Diffusion with device noise (paper A targets)\n\n`diffusion_targets.py` trains the "
         "demo's small model once and measures, with the same model, the image quality of "
@@ -358,7 +364,8 @@ def main(argv=None) -> None:
     if args.report:
         text = section(json.loads(args.report.read_text()))
         if args.write_readme:
-            write_readme(text)
+            write_readme(text, gpu=json.loads(args.report.read_text()).get("platform") == "gpu"
+                         or "gpu" in args.report.name)
         print(text)
         return
     for k in FULL:
@@ -386,8 +393,8 @@ def main(argv=None) -> None:
     out.write_text(json.dumps(res, indent=1, default=float) + "\n")
     text = section(res)
     print(text)
-    if not args.quick and not gpu and args.out is None:
-        write_readme(text)
+    if not args.quick and args.out is None:
+        write_readme(text, gpu=gpu)
     print(f"wrote {out}")
 
 

@@ -141,16 +141,28 @@ class DeviceCalibratedNoise(AbstractNoiseSource):
         return (key, jax.random.bernoulli(k0, p).astype(jnp.uint8))
 
     def cycles(self, state, n_cycles: int):
+        r"""`n_cycles` steps of every chain, shape (n_cycles, N), in parallel over the
+        steps too. Step $t$ with uniform $u_t$ maps the last bit $b$ to
+        $f_t(b) = [u_t < p_{1\mid b}]$; a map of {0, 1} into itself is the pair
+        $(f_t(0), f_t(1))$, composition is associative, so
+        ``lax.associative_scan`` gives every prefix $f_t\circ\dots\circ f_1$ in
+        $O(\log n)$ depth and $b_t$ is that prefix applied to the state's bit. The
+        bits are those of the sequential chain drawn with ``bernoulli(k_t, p)`` (the
+        same uniforms); a ``lax.scan`` of `n_cycles` tiny steps was latency-bound on a
+        GPU (7x the software sampler's time on an H100)."""
         key, last = state
-
-        def one(last, k):
-            p = jnp.where(last == 1, self.p11, self.p10)
-            b = jax.random.bernoulli(k, p).astype(jnp.uint8)
-            return b, b
-
         key, sub = jax.random.split(key)
-        last, bits = jax.lax.scan(one, last, jax.random.split(sub, n_cycles))
-        return bits, (key, last)
+        dtype = jnp.result_type(self.p10, self.p11)
+        u = jax.vmap(lambda k: jax.random.uniform(k, last.shape, dtype))(
+            jax.random.split(sub, n_cycles))
+        f0, f1 = u < self.p10, u < self.p11
+
+        def compose(a, b):   # b after a
+            return jnp.where(a[0], b[1], b[0]), jnp.where(a[1], b[1], b[0])
+
+        g0, g1 = jax.lax.associative_scan(compose, (f0, f1))
+        bits = jnp.where(last == 1, g1, g0).astype(jnp.uint8)
+        return bits, (key, bits[-1])
 
     def sample(self, state, shape):
         n = math.prod(shape)

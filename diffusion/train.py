@@ -123,14 +123,6 @@ def restore_state(workdir, config: TrainConfig, image_shape, step: int | None = 
     return model, restored
 
 
-def _has_tf() -> bool:
-    """clu writes TensorBoard events through TensorFlow; without it (an accelerator
-    image that ships jax but not TensorFlow) the writer only logs, and ``log.jsonl``
-    still holds every logged metric."""
-    import importlib.util
-    return importlib.util.find_spec("tensorflow") is not None
-
-
 def train(config: TrainConfig, workdir, x_train, *, stop_after: int | None = None,
           log=print) -> tuple[UNet, TrainState]:
     """Train on `x_train` (N, H, W, C) in [-1, 1] to ``config.train_steps``, resuming
@@ -138,7 +130,6 @@ def train(config: TrainConfig, workdir, x_train, *, stop_after: int | None = Non
     after that many steps of this call (to test resumption). Writes ``config.json``,
     ``log.jsonl``, TensorBoard events and ``checkpoints/`` in `workdir`."""
     import orbax.checkpoint as ocp
-    from clu import metric_writers, metrics, periodic_actions
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -152,8 +143,15 @@ def train(config: TrainConfig, workdir, x_train, *, stop_after: int | None = Non
     if manager.latest_step() is not None:
         _, state = restore_state(workdir, config, x_train.shape[1:])
         log(f"resumed from step {int(state.step)} in {workdir}")
+    if int(state.step) >= config.train_steps:
+        # A finished run opens no writer: reusing trained weights needs neither clu's
+        # writers nor the TensorFlow they import (absent on some accelerator images).
+        manager.close()
+        return model, state
+    from clu import metric_writers, metrics, periodic_actions
+
     step_fn = make_train_step(config, model, x_train)
-    writer = metric_writers.create_default_writer(str(workdir), just_logging=not _has_tf())
+    writer = metric_writers.create_default_writer(str(workdir), just_logging=False)
     progress = periodic_actions.ReportProgress(num_train_steps=config.train_steps,
                                                writer=writer, every_steps=config.log_every)
     Avg = metrics.Collection.create(loss=metrics.Average.from_output("loss"),

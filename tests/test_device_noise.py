@@ -69,3 +69,28 @@ def test_gaussians_from_bits_and_static_bit_count(physical):
     zi, _ = ideal.sample(ideal.init(jax.random.key(6)), (20000,))
     assert abs(float(zi.mean())) < 4 / np.sqrt(20000)
     assert abs(float(zi.var()) - 1) < 4 * np.sqrt(2 / 20000)
+
+
+def test_calibrated_chains_in_parallel_equal_the_sequential_chains():
+    """DeviceCalibratedNoise.cycles composes the per-step maps with an associative
+    scan; the bits must be those of the plain sequential Markov chain drawn with
+    ``bernoulli(k_t, p_{1|last})`` from the same keys, bit for bit (512 junctions with
+    different p10, p11; 77 cycles), state included."""
+    rng = np.random.default_rng(0)
+    src = DeviceCalibratedNoise(jnp.asarray(rng.uniform(0.2, 0.6, 512), jnp.float32),
+                                jnp.asarray(rng.uniform(0.3, 0.8, 512), jnp.float32),
+                                BitsToGaussian())
+    state = src.init(jax.random.key(1))
+    key, last = state
+
+    def one(last, k):
+        p = jnp.where(last == 1, src.p11, src.p10)
+        b = jax.random.bernoulli(k, p).astype(jnp.uint8)
+        return b, b
+
+    key2, sub = jax.random.split(key)
+    last_ref, ref = jax.lax.scan(one, last, jax.random.split(sub, 77))
+    bits, (key_out, last_out) = src.cycles(state, 77)
+    np.testing.assert_array_equal(np.asarray(bits), np.asarray(ref))
+    np.testing.assert_array_equal(np.asarray(last_out), np.asarray(last_ref))
+    assert 0.3 < float(bits.mean()) < 0.7
