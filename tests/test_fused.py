@@ -287,6 +287,21 @@ def test_nonaffine_torque_is_recognised_by_the_affinity_check():
 # 4. Thermal equilibrium
 
 
+def test_affinity_check_of_a_large_array_samples_it_including_the_ends():
+    """Above 4096 junctions the check looks at 4096 spread evenly, the first and last
+    included: a per-junction STT asymmetry that is 1 (affine) everywhere but the last
+    junction is still refused, and an all-affine array of 5000 passes."""
+    n = 5000
+    inputs = sj.Drive(j_stt_A_per_m2=1e11)(jnp.float32(0.0))
+    state = jnp.zeros((n, 3), jnp.float32)
+    asym = jnp.ones(n, jnp.float32)
+    ok = _pma_model(torques=(sj.SlonczewskiSTT(asymmetry=asym),))
+    check_affine(ok, inputs, n, jnp.float32, state)
+    bad = _pma_model(torques=(sj.SlonczewskiSTT(asymmetry=asym.at[-1].set(2.0)),))
+    with pytest.raises(sj.SimulationInputError, match="SlonczewskiSTT is not affine"):
+        check_affine(bad, inputs, n, jnp.float32, state)
+
+
 def test_boltzmann_equilibrium_of_mz2():
     r"""4096 PMA junctions (VCMA + thin-film demag, Delta = 5, alpha = 0.1, no bias), all
     started at m_z = +1, where <m_z^2> = 1 is more than 50 sigma from equilibrium.
