@@ -105,7 +105,10 @@ def check_fits(needed_bytes_per_device: int, mesh: Mesh | None, what: str) -> No
     """:class:`InsufficientMemoryError` if `needed_bytes_per_device` exceeds the free
     memory of any device of `mesh` (default: the first device)."""
     devices = list(mesh.devices.flat) if mesh is not None else [jax.devices()[0]]
-    for d in devices:
+    # Each process checks its own devices: another host's devices are not addressable
+    # here (their memory_stats() raises), and that host checks them itself.
+    local = [d for d in devices if d.process_index == jax.process_index()]
+    for d in local:
         free = device_memory_bytes(d)
         if free is not None and needed_bytes_per_device > free:
             k = len(devices)
