@@ -143,7 +143,6 @@ def main():
     os.environ["JAX_PLATFORMS"] = "cuda" if args.platform == "gpu" else "cpu"
     import datetime
     import jax
-    import spinjax as sj  # noqa: F401
     from spinjax._fused.run import _resolve_backend
     d = jax.devices()[0]
     res = dict(machine=dict(device=d.device_kind, platform=d.platform, jax=jax.__version__,

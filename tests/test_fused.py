@@ -1,14 +1,11 @@
 """The fused multi-step path (``spinjax.fused_simulate``, ``spinjax/_fused``).
 
-- its counter-based generator is jax's Threefry-2x32 bit for bit, and its Box-Muller
-  normals are N(0, 1) and independent;
 - the Pallas kernel (interpret mode on the CPU) equals the XLA reference bit for bit;
 - at T = 0 it integrates the same equation with the same scheme as ``spinjax.simulate``;
 - at T > 0 it samples the Boltzmann distribution;
 - its running observables are those of the path (Schmitt trigger as ``SwitchCount``);
 - the same key gives the same per-junction result whatever the padding or the number
-  of devices;
-- bad inputs are refused with errors that name the offending input.
+  of devices (bad input: test_fused_inputs.py; the generator: test_fused_rng.py).
 
 Statistical tolerances are stated per test from the number of samples; the seeds are
 fixed, so every test is deterministic. All runs are float32 (the default precision).
@@ -21,8 +18,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from fused_models import MS, THICKNESS, T, VOLUME, _f32, _pma_model, _tilted
 from host_devices import run_result
-from jax.extend.random import threefry_2x32
 from scipy import stats
 
 import spinjax as sj
@@ -32,127 +29,6 @@ from spinjax._fused.step import heun_step
 from spinjax.constants import GAMMA0, KB, MU0
 
 import physics as ph
-
-MS = 1.0e6
-THICKNESS = 1.0e-9
-VOLUME = 1.0e-25   # m^3: small, so that a barrier Delta of a few needs a modest anisotropy
-T = 300.0
-
-
-def _f32(tree):
-    """Every float leaf as float32. fused_simulate casts the model to the state's dtype
-    itself; the tests that compare against simulate or a hand-built scan cast first so
-    that every path sees the same float32 parameters."""
-    def cast(x):
-        if eqx.is_array(x) and jnp.issubdtype(x.dtype, jnp.floating):
-            return x.astype(jnp.float32)
-        return x
-    return jax.tree.map(cast, tree)
-
-
-def _pma_model(alpha=0.1, temperature=T, delta=5.0, bias=(0.0, 0.0, 0.0), torques=()):
-    """A PMA macrospin of volume VOLUME: VCMA interface anisotropy plus thin-film demag,
-    K_eff = K_i0 / t - mu0 Ms^2 / 2 = Delta kB T / V (T = 300 K in Delta's definition
-    even when the layer's temperature differs), and a bias field."""
-    k_eff = delta * KB * T / VOLUME
-    k_i0 = THICKNESS * (k_eff + 0.5 * MU0 * MS**2)
-    layer = sj.FreeLayer(Ms=MS, alpha=alpha, thickness_m=THICKNESS,
-                         area_m2=VOLUME / THICKNESS, temperature_K=temperature)
-    fields = (sj.VCMAAnisotropy(K_i0=k_i0), sj.Demagnetization(factors=(0.0, 0.0, 1.0)),
-              sj.Zeeman(bias_A_per_m=bias))
-    return _f32(sj.SLLG(layer, fields, torques))
-
-
-def _tilted(n, seed=0, z=0.8):
-    """n unit vectors at polar cos = z with random azimuths, float32."""
-    phi = np.random.default_rng(seed).uniform(0, 2 * np.pi, n)
-    r = np.sqrt(1 - z * z)
-    return jnp.asarray(np.stack([r * np.cos(phi), r * np.sin(phi), np.full(n, z)], -1),
-                       jnp.float32)
-
-
-# --------------------------------------------------------------------------------------
-# 1. The generator
-
-
-def test_threefry_is_jax_threefry_bit_for_bit():
-    """Threefry-2x32-20 of (x0, x1) under (k0, k1) equals jax's ``threefry_2x32``, which
-    hashes a count array split in halves (x0 = first half, x1 = second half), for 64
-    random keys (plus the extreme keys 0 and 0xFFFFFFFF) and 4096 counters each,
-    including 0 and 0xFFFFFFFF in either word."""
-    rng = np.random.default_rng(11)
-    keys = rng.integers(0, 2**32, (64, 2), dtype=np.uint64).astype(np.uint32)
-    keys[0] = (0, 0)
-    keys[1] = (0xFFFFFFFF, 0xFFFFFFFF)
-    keys[2] = (0, 0xFFFFFFFF)
-    x = rng.integers(0, 2**32, (64, 2, 4096), dtype=np.uint64).astype(np.uint32)
-    x[:, :, :4] = np.array([[0, 0, 0xFFFFFFFF, 0xFFFFFFFF], [0, 0xFFFFFFFF, 0, 0xFFFFFFFF]],
-                           np.uint32)
-    ref = jax.vmap(lambda k, c: threefry_2x32((k[0], k[1]), c.reshape(-1)))(
-        jnp.asarray(keys), jnp.asarray(x))
-    ref = np.asarray(ref).reshape(64, 2, 4096)
-    k0, k1 = (jnp.asarray(keys[:, i, None]) for i in range(2))
-    y0, y1 = crng.threefry2x32(k0, k1, jnp.asarray(x[:, 0]), jnp.asarray(x[:, 1]))
-    np.testing.assert_array_equal(np.asarray(y0), ref[:, 0])
-    np.testing.assert_array_equal(np.asarray(y1), ref[:, 1])
-    # the per-junction keys are Threefry of (index, 0xFFFFFFFF) under the user's key
-    words = jax.random.key_data(jax.random.key(7))
-    idx = jnp.arange(1000, dtype=jnp.uint32)
-    j0, j1 = crng.junction_keys(words, idx)
-    ref = np.asarray(threefry_2x32((words[0], words[1]),
-                                   jnp.concatenate([idx, jnp.full_like(idx, 0xFFFFFFFF)])))
-    np.testing.assert_array_equal(np.concatenate([np.asarray(j0), np.asarray(j1)]), ref)
-
-
-def test_uniforms_give_finite_bounded_normals():
-    """The smallest word gives u = 2^-24 and the largest 1 - 2^-24, both exact in
-    float32 (the top 23 bits b give (b + 1/2) 2^-23): u stays inside (0, 1), so no
-    normal is NaN or infinite, and Box-Muller's radius never exceeds
-    sqrt(48 ln 2) = 5.77."""
-    w = jnp.asarray([0, 1, 511, 512, 2**31, 2**32 - 513, 2**32 - 1], jnp.uint32)
-    u = np.asarray(crng.unit_open(w), np.float64)
-    assert u[0] == 2.0**-24 and u[-1] == 1 - 2.0**-24
-    assert np.all(u > 0) and np.all(u < 1) and np.all(np.diff(u) >= 0)
-    z0, z1 = crng.box_muller(w, w[::-1])
-    assert np.all(np.isfinite(z0)) and np.all(np.isfinite(z1))
-    assert np.max(np.hypot(z0, z1)) <= np.sqrt(-2 * np.log(2.0**-24)) * (1 + 1e-6)
-
-
-def test_step_normals_are_independent_standard_normals():
-    """3 normals per lane and step, 2^16 lanes (per-junction keys) x 3 steps: each
-    component's n = 196 608 samples have mean and variance within 5 sigma of 0 and 1
-    (sigma = 1/sqrt(n) = 2.3e-3 and sqrt(2/n) = 3.2e-3) and pass a KS test against
-    N(0, 1) at the 1e-3 level (Box-Muller of 24-bit uniforms: the law is exact to
-    |z| = 5.9, beyond the resolution of the test). Correlations between the three
-    components, between consecutive steps of one lane and between neighbouring lanes
-    are within 5 sigma of 0 (sigma = 1/sqrt(pairs), pairs >= n); a counter or key
-    reused across components, steps or lanes gives a correlation of order 1."""
-    lanes, steps = 2**16, 3
-    k0, k1 = crng.junction_keys(jax.random.key_data(jax.random.key(3)),
-                                jnp.arange(lanes, dtype=jnp.uint32))
-    z = np.stack([np.stack(crng.step_normals(k0, k1, jnp.uint32(j)))
-                  for j in range(steps)], 1).astype(np.float64)   # (3 comps, steps, lanes)
-    n = steps * lanes
-    for c in range(3):
-        x = z[c].ravel()
-        assert abs(x.mean()) < 5 / np.sqrt(n), (c, x.mean())
-        assert abs(x.var() - 1) < 5 * np.sqrt(2 / n), (c, x.var())
-        p = stats.kstest(x, "norm").pvalue
-        assert p > 1e-3, (c, p)
-
-    def check_uncorrelated(name, a, b):
-        r = np.corrcoef(a.ravel(), b.ravel())[0, 1]
-        assert abs(r) < 5 / np.sqrt(a.size), (name, r, a.size)
-
-    check_uncorrelated("x-y", z[0], z[1])
-    check_uncorrelated("x-z", z[0], z[2])
-    check_uncorrelated("y-z", z[1], z[2])
-    check_uncorrelated("step j - step j+1", z[:, :-1], z[:, 1:])
-    check_uncorrelated("lane i - lane i+1", z[:, :, :-1], z[:, :, 1:])
-    # and their squares: z_x and z_y share one Box-Muller radius, so z_x^2 and z_y^2
-    # are uncorrelated only if the radius and the phase words are independent
-    check_uncorrelated("x^2-y^2", z[0] ** 2, z[1] ** 2)
-
 
 # --------------------------------------------------------------------------------------
 # 2. The Pallas kernel against the XLA reference
@@ -491,99 +367,3 @@ def test_same_key_same_result_on_eight_devices():
         assert 0.0 < run["switched"] < 1.0, run   # stochastic, not trivial
     kind, msg = res["indivisible"]
     assert kind == "SimulationInputError" and "N = 500" in msg and "8 devices" in msg
-
-
-# --------------------------------------------------------------------------------------
-# 7. Bad input, clear errors
-
-
-def _ok_args(n=8):
-    return dict(model=_pma_model(delta=5.0), m0=sj.junction_state(n), t1=10e-12,
-                dt=1e-12, key=jax.random.key(0))
-
-
-def _call(**changes):
-    args = _ok_args()
-    args.update(changes)
-    model, m0 = args.pop("model"), args.pop("m0")
-    return sj.fused_simulate(model, m0, **args)
-
-
-@pytest.mark.parametrize("changes, match", [
-    (dict(drive=sj.Drive(voltage_V=lambda t: 0.1 * t)),
-     "drive voltage_V is a function of time"),
-    (dict(drive=sj.Drive(voltage_V=sj.Trapezoid(0.5, 1e-12, 5e-12, 1e-12, 1e-12))),
-     "drive voltage_V is a function of time"),
-    (dict(block=100), "block = 100 must be a power of two"),
-    (dict(block=0), "block = 0 must be a power of two"),
-    (dict(backend="cuda"), "backend = 'cuda'"),
-    (dict(m0=jnp.zeros((8, 2), jnp.float32)), r"m0 must be a float array of shape \(N, 3\)"),
-    (dict(m0=jnp.asarray([0.0, 0.0, 1.0], jnp.float32)), r"shape \(3,\)"),
-    (dict(m0=jnp.zeros((8, 3), jnp.int32)), "dtype int32"),
-    (dict(dt=1e-10, t1=1e-9), "dt = 1e-10 s is above the stability bound"),
-    (dict(dt=0.0), "dt = 0.0 must be a finite positive"),
-    (dict(t1=10.5e-12), "integer number of steps"),
-    (dict(hysteresis=1.0), "hysteresis = 1.0"),
-    (dict(drive=sj.Drive(field_A_per_m=jnp.asarray([np.nan, 0.0, 0.0], jnp.float32))),
-     "drive field_A_per_m is not finite"),
-    (dict(drive=sj.Drive(j_sot_A_per_m2=1e11)),
-     r"Drive\(j_sot_A_per_m2=...\) is given but no term"),
-    (dict(key=None), "key is required"),
-    (dict(key=jnp.zeros(3, jnp.uint32)), "key must be a Threefry key"),
-], ids=["lambda-drive", "pulse-drive", "block-100", "block-0", "backend", "m0-Nx2", "m0-1d",
-        "m0-int", "dt-unstable", "dt-zero", "steps-fraction", "hysteresis", "nan-drive",
-        "unused-drive", "no-key", "bad-key"])
-def test_bad_input_is_refused_naming_it(changes, match):
-    with pytest.raises(sj.SimulationInputError, match=match):
-        _call(**changes)
-
-
-def test_no_key_is_fine_without_thermal_noise():
-    """At T = 0 (or thermal=False) no key is needed."""
-    out = _call(key=None, thermal=False)
-    assert np.all(np.isfinite(np.asarray(out.m)))
-
-
-def test_nonaffine_torque_is_refused_by_name():
-    """A Slonczewski torque with angular efficiency (asymmetry 2) is not affine in m:
-    fused_simulate must refuse it naming the class, not integrate its affine
-    interpolation through m = 0 and the unit vectors."""
-    stt = sj.SlonczewskiSTT(asymmetry=2.0)
-    with pytest.raises(sj.SimulationInputError, match="SlonczewskiSTT is not affine"):
-        _call(model=_pma_model(delta=5.0, torques=(stt,)),
-              drive=sj.Drive(j_stt_A_per_m2=1e11))
-
-
-def test_too_many_junctions_for_memory_fails_before_running(monkeypatch):
-    """The per-device bytes of a launch (53 four-byte words per junction) are compared
-    with the device's free memory (here pretended to be 1 kB) before anything runs."""
-    import spinjax._sharding as sharding
-    monkeypatch.setattr(sharding, "device_memory_bytes", lambda d: 1000)
-    with pytest.raises(sj.InsufficientMemoryError, match="fused_simulate of 64 junctions"):
-        _call(m0=sj.junction_state(64))
-    monkeypatch.setattr(sharding, "device_memory_bytes", lambda d: 10**6)
-    assert _call(m0=sj.junction_state(64)).m.shape == (64, 3)
-
-
-# --------------------------------------------------------------------------------------
-# Precision: the model follows the state's dtype, and so does the noise
-
-
-def test_float32_state_with_x64_parameters():
-    """jax_enable_x64 is on in this suite (conftest), so an uncast model's parameters
-    are float64; simulate accepts it with a float32 state, and so should fused_simulate."""
-    layer = sj.FreeLayer(Ms=MS, alpha=0.1, thickness_m=THICKNESS, area_m2=VOLUME / THICKNESS,
-                         temperature_K=T)
-    model = sj.SLLG(layer, (sj.UniaxialAnisotropy(K_u=1e5),))
-    out = sj.fused_simulate(model, sj.junction_state(8), t1=10e-12, dt=1e-12,
-                            key=jax.random.key(0))
-    assert out.m.dtype == jnp.float32
-
-
-def test_float64_state():
-    layer = sj.FreeLayer(Ms=MS, alpha=0.1, thickness_m=THICKNESS, area_m2=VOLUME / THICKNESS,
-                         temperature_K=T)
-    model = sj.SLLG(layer, (sj.UniaxialAnisotropy(K_u=1e5),))
-    out = sj.fused_simulate(model, sj.junction_state(8, dtype=jnp.float64), t1=10e-12,
-                            dt=1e-12, key=jax.random.key(0))
-    assert out.m.dtype == jnp.float64
