@@ -39,6 +39,26 @@ def _check(state, ok, message):
     return error_if_scalar(state, ~ok, message)
 
 
+def step_count(t0, t1, dt, limit: int | None = None) -> int:
+    """The number of fixed steps from `t0` to `t1` (s) at `dt` (s), all Python numbers;
+    (t1 - t0) / dt must be a positive integer (to 1e-6), below `limit` if given."""
+    for name, v in (("t0", t0), ("t1", t1), ("dt", dt)):
+        if not isinstance(v, (int, float, np.floating, np.integer)):
+            raise SimulationInputError(f"{name} must be a Python number (it sets the "
+                                       f"number of steps); got {type(v).__name__}.")
+    if not (dt > 0 and math.isfinite(dt)):
+        raise SimulationInputError(f"dt = {dt!r} must be a finite positive time in s.")
+    steps_real = (t1 - t0) / dt
+    n_steps = int(round(steps_real))
+    if n_steps < 1 or abs(steps_real - n_steps) > 1e-6 * max(1, n_steps):
+        raise SimulationInputError(
+            f"(t1 - t0) / dt = {steps_real!r} must be a positive integer number of steps.")
+    if limit is not None and n_steps >= limit:
+        raise SimulationInputError(f"(t1 - t0) / dt = {n_steps} steps; the valid range is "
+                                   f"1 to {limit - 1} steps per call.")
+    return n_steps
+
+
 @eqx.filter_jit
 def _probe_drives(drive, ts):
     """Per drive component over `ts`: any non-finite value, the first bad time, and the

@@ -1,6 +1,5 @@
 """`simulate`: the sLLG solve of a junction array with diffrax."""
 
-import math
 import diffrax
 import equinox as eqx
 import jax
@@ -11,7 +10,7 @@ from ._adjoint import default_adjoint, junction_count
 from ._brownian import CounterBrownianPath
 from ._checks import (
     SimulationInputError, _check, _check_drive_shapes, _check_drives_used, _check_inputs,
-    _is_concrete, error_if_scalar)
+    _is_concrete, error_if_scalar, step_count)
 from ._drive import Drive
 from ._increments import AbstractIncrements, GaussianIncrements
 from ._monitors import AbstractMonitor
@@ -95,17 +94,7 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
       noise, for finite differences and antithetic gradient estimators); default 0.
     """
     drive = Drive() if drive is None else drive
-    for name, v in (("t0", t0), ("t1", t1), ("dt", dt)):
-        if not isinstance(v, (int, float, np.floating, np.integer)):
-            raise SimulationInputError(f"{name} must be a Python number (it sets the "
-                                       f"number of steps); got {type(v).__name__}.")
-    if not (dt > 0 and math.isfinite(dt)):
-        raise SimulationInputError(f"dt = {dt!r} must be a finite positive time in s.")
-    steps_real = (t1 - t0) / dt
-    n_steps = int(round(steps_real))
-    if n_steps < 1 or abs(steps_real - n_steps) > 1e-6 * max(1, n_steps):
-        raise SimulationInputError(
-            f"(t1 - t0) / dt = {steps_real!r} must be a positive integer number of steps.")
+    n_steps = step_count(t0, t1, dt)
     if save.every is None and save.fn is not None:
         raise SimulationInputError("Save(fn=...) needs every=k: the function is applied "
                                    "at every k-th step (the final state is always in .m).")

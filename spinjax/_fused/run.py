@@ -1,18 +1,16 @@
 """`fused_simulate`: the sLLG of a junction array at fixed drive values, many steps per
 kernel launch, returning the final state and running observables only."""
 
-import math
 from typing import NamedTuple
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax.sharding import Mesh, PartitionSpec
 
 from .._checks import (
     SimulationInputError, _check, _check_drive_shapes, _check_drives_used, _check_inputs,
-    _is_concrete)
+    _is_concrete, step_count)
 from .._drive import Constant, Drive
 from .._params import validate
 from .._sharding import AXIS, _n_shards, check_divisible, check_fits
@@ -153,17 +151,7 @@ def fused_simulate(model: SLLG, m0, *, t1: float, dt: float, key=None,
       (``shard_map``), each running its own launch.
     """
     drive = Drive() if drive is None else drive
-    for name, v in (("t0", t0), ("t1", t1), ("dt", dt)):
-        if not isinstance(v, (int, float, np.floating, np.integer)):
-            raise SimulationInputError(f"{name} must be a Python number (it sets the "
-                                       f"number of steps); got {type(v).__name__}.")
-    if not (dt > 0 and math.isfinite(dt)):
-        raise SimulationInputError(f"dt = {dt!r} must be a finite positive time in s.")
-    steps_real = (t1 - t0) / dt
-    n_steps = int(round(steps_real))
-    if not 1 <= n_steps < 2**31 or abs(steps_real - n_steps) > 1e-6 * max(1, n_steps):
-        raise SimulationInputError(f"(t1 - t0) / dt = {steps_real!r} must be an integer "
-                                   f"number of steps in [1, 2^31).")
+    n_steps = step_count(t0, t1, dt, limit=2**31)
     if not (isinstance(block, int) and block >= 1 and block & (block - 1) == 0):
         raise SimulationInputError(f"block = {block!r} must be a power of two.")
     if not 0 <= hysteresis < 1:

@@ -21,6 +21,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from .affine import Coefficients
+from .counter_rng import step_normals
 
 
 class Observables(NamedTuple):
@@ -85,8 +86,6 @@ def run_steps(m, k: Coefficients, key0, key1, n_steps: int, hysteresis: float):
     counters $(j, 0), (j, 1)$ under the per-junction key (`key0`, `key1`); returns the
     final components and the :class:`Observables`. A ``lax.fori_loop``: in a kernel it
     becomes the kernel's own loop, with the state in registers."""
-    from .counter_rng import step_normals
-
     def body(j, carry):
         m, obs = carry
         m = heun_step(m, k, step_normals(key0, key1, j.astype(jnp.uint32), m[0].dtype))
@@ -103,8 +102,6 @@ def run_steps_jvp(m, k: Coefficients, tangents, key0, key1, n_steps: int):
     linearized once per step and applied to every direction; the noise does not depend
     on the parameters (pathwise derivative with the random numbers held fixed) and is
     drawn once for all of them."""
-    from .counter_rng import step_normals
-
     def body(j, carry):
         m, dirs = carry
         xi = step_normals(key0, key1, j.astype(jnp.uint32), m[0].dtype)

@@ -12,7 +12,6 @@ from .._drive import Drive
 from .._increments import AbstractIncrements, GaussianIncrements
 from .._params import InvalidParameterError
 from .._pulses.shapes import Trapezoid
-from .._save import Save
 from .._simulate import simulate
 from ..constants import GAMMA0
 from ..devices.mtj import MTJ
