@@ -327,12 +327,10 @@ def section(res) -> str:
 
 def write_readme(text: str, gpu: bool = False) -> None:
     from readme_section import replace_section
-    if gpu:
-        replace_section(HERE / "README.md", "<!-- diffusion_gpu -->", "<!-- /diffusion_gpu -->",
-                        text, "## Diffusion with device noise on a GPU\n\n"
-                        "`python benchmarks/diffusion_targets.py --platform gpu` (with "
-                        "`--workdir` of a finished training run, the model is reused).")
-        return
+    if gpu:   # with --workdir of a finished training run, the model is reused
+        return replace_section(HERE / "README.md", "<!-- diffusion_gpu -->",
+                               "<!-- /diffusion_gpu -->", text, "## Diffusion with device "
+                               "noise on a GPU\n\n`diffusion_targets.py --platform gpu`")
     replace_section(HERE / "README.md", START, END, text, (
         "## Diffusion with device noise (paper A targets)\n\n`diffusion_targets.py` trains the "
         "demo's small model once and measures, with the same model, the image quality of "

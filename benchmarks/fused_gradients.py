@@ -28,7 +28,6 @@ Writes ``benchmarks/results/fused_gradients[_gpu].json`` and the table between t
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -158,14 +157,8 @@ def main():
     print(text)
     if args.quick:
         return
-    suffix = "_gpu" if args.platform == "gpu" else ""
-    (HERE / "results" / f"fused_gradients{suffix}.json").write_text(json.dumps(res, indent=1))
-    from readme_section import replace_section
-    name = f"fused_gradients{suffix}"
-    replace_section(HERE / "README.md", f"<!-- {name} -->", f"<!-- /{name} -->", text,
-                    f"## Gradient cost through the fused kernel ({args.platform.upper()})\n\n"
-                    f"`python benchmarks/fused_gradients.py --platform {args.platform}`")
-
+    from readme_section import publish
+    publish(HERE, "fused_gradients", args.platform, res, text, "Gradient cost through the fused kernel")
 
 if __name__ == "__main__":
     main()

@@ -220,15 +220,8 @@ def main():
     print(text)
     if args.quick:
         return
-    suffix = "_gpu" if args.platform == "gpu" else ""
-    out = HERE / "results" / f"fused_throughput{suffix}.json"
-    out.write_text(json.dumps(dict(machine=info, physics=p, rows=rows), indent=1))
-    from readme_section import replace_section
-    name = f"fused_throughput{suffix}"
-    replace_section(HERE / "README.md", f"<!-- {name} -->", f"<!-- /{name} -->", text,
-                    f"## Fused multi-step kernel ({args.platform.upper()})\n\n"
-                    f"`python benchmarks/fused_throughput.py --platform {args.platform}`")
-
+    from readme_section import publish
+    publish(HERE, "fused_throughput", args.platform, dict(machine=info, physics=p, rows=rows), text, "Fused multi-step kernel")
 
 if __name__ == "__main__":
     main()
