@@ -20,8 +20,9 @@ from spinjax._params import InvalidParameterError
 from spinjax.devices import liu_critical_current, w_cofeb
 from spinjax.experiments.pump_probe import run_pump_probe
 from spinjax.experiments.pump_probe_fit import (
-    add_measurement_noise, fit_field_sweep, fit_pump_probe, noisy_reads, read_noise_ohm,
-    switching_threshold)
+    fit_field_sweep, fit_pump_probe, switching_threshold)
+from spinjax.experiments.pump_probe_noise import (
+    add_measurement_noise, noisy_reads, read_noise_ohm)
 
 V_RMS = 0.16e-6
 

@@ -18,8 +18,8 @@ from .pump_probe import PumpProbeResult, analyse_pump_probe, run_pump_probe
 __all__ += ["HarmonicHallResult", "PumpProbeResult", "analyse_pump_probe",
             "harmonic_hall", "harmonic_hall_analytic", "run_pump_probe"]
 from .pump_probe_fit import (
-    PumpProbeFit, SweepFit, add_measurement_noise, fit_field_sweep, fit_pump_probe,
-    noisy_reads, read_noise_ohm, switching_threshold)
+    PumpProbeFit, SweepFit, fit_field_sweep, fit_pump_probe, switching_threshold)
+from .pump_probe_noise import add_measurement_noise, noisy_reads, read_noise_ohm
 
 __all__ += ["PumpProbeFit", "SweepFit", "add_measurement_noise", "fit_field_sweep",
             "fit_pump_probe", "noisy_reads", "read_noise_ohm", "switching_threshold"]
