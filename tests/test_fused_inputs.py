@@ -38,6 +38,7 @@ def _call(**changes):
     (dict(m0=jnp.zeros((8, 3), jnp.int32)), "dtype int32"),
     (dict(dt=1e-10, t1=1e-9), "dt = 1e-10 s is above the stability bound"),
     (dict(dt=0.0), "dt = 0.0 must be a finite positive"),
+    (dict(num_warps=3), "num_warps = 3"),
     (dict(t1=10.5e-12), "integer number of steps"),
     (dict(hysteresis=1.0), "hysteresis = 1.0"),
     (dict(drive=sj.Drive(field_A_per_m=jnp.asarray([np.nan, 0.0, 0.0], jnp.float32))),
@@ -47,7 +48,7 @@ def _call(**changes):
     (dict(key=None), "key is required"),
     (dict(key=jnp.zeros(3, jnp.uint32)), "key must be a Threefry key"),
 ], ids=["lambda-drive", "pulse-drive", "block-100", "block-0", "backend", "m0-Nx2", "m0-1d",
-        "m0-int", "dt-unstable", "dt-zero", "steps-fraction", "hysteresis", "nan-drive",
+        "m0-int", "dt-unstable", "dt-zero", "warps", "steps-fraction", "hysteresis", "nan-drive",
         "unused-drive", "no-key", "bad-key"])
 def test_bad_input_is_refused_naming_it(changes, match):
     with pytest.raises(sj.SimulationInputError, match=match):

@@ -154,6 +154,9 @@ def fused_simulate(model: SLLG, m0, *, t1: float, dt: float, key=None,
     n_steps = step_count(t0, t1, dt, limit=2**31)
     if not (isinstance(block, int) and block >= 1 and block & (block - 1) == 0):
         raise SimulationInputError(f"block = {block!r} must be a power of two.")
+    if num_warps not in (1, 2, 4, 8, 16, 32):
+        raise SimulationInputError(f"num_warps = {num_warps!r}; the valid values are 1, 2, "
+                                   "4, 8, 16 and 32 (Triton warps per program).")
     if not 0 <= hysteresis < 1:
         raise SimulationInputError(f"hysteresis = {hysteresis!r}; the valid range is [0, 1).")
     backend = _resolve_backend(backend)
@@ -192,5 +195,5 @@ def fused_simulate(model: SLLG, m0, *, t1: float, dt: float, key=None,
     m0 = check_affine(model, inputs, n, m0.dtype, m0)
     return _fused(model, inputs, m0, words, dt=float(dt), n_steps=n_steps,
                   thermal=bool(thermal), hysteresis=float(hysteresis), backend=backend,
-                  block=block, num_warps=int(num_warps), interpret=bool(interpret),
+                  block=block, num_warps=num_warps, interpret=bool(interpret),
                   mesh=mesh)
