@@ -13,13 +13,16 @@ permutation of epoch $\lfloor s/E\rfloor$, $E$ batches per epoch), and the state
 (parameters, EMA, optimizer moments, step) is checkpointed by orbax, so a run stopped
 after any checkpoint and restarted reaches bit-identical weights.
 
-Logged through clu: ``metrics.Average`` of the loss and gradient norm per
-`log_every` steps, written by ``metric_writers.create_default_writer`` (TensorBoard
-event files in the work directory, and the log), with
-``periodic_actions.ReportProgress`` giving steps per second; the same numbers go to
-``log.jsonl``.
+Logged with clu: ``metrics.Average`` of the loss and gradient norm per `log_every`
+steps, written through :mod:`diffusion.writers` (clu's ``MetricWriter`` interface,
+TensorBoard event files by tensorboardX, no TensorFlow) and to ``log.jsonl``.
+
+Stopping: at ``config.train_steps``, after `time_budget_s` of training, or on
+``KeyboardInterrupt`` (Ctrl-C; ``diffusion.main`` turns SIGTERM into one): each stop
+checkpoints the state at the step reached, so a restart loses no step.
 """
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -124,11 +127,13 @@ def restore_state(workdir, config: TrainConfig, image_shape, step: int | None = 
 
 
 def train(config: TrainConfig, workdir, x_train, *, stop_after: int | None = None,
-          log=print) -> tuple[UNet, TrainState]:
+          time_budget_s: float | None = None, log=print) -> tuple[UNet, TrainState]:
     """Train on `x_train` (N, H, W, C) in [-1, 1] to ``config.train_steps``, resuming
     from the latest checkpoint in `workdir` if there is one; `stop_after` stops early
-    after that many steps of this call (to test resumption). Writes ``config.json``,
-    ``log.jsonl``, TensorBoard events and ``checkpoints/`` in `workdir`."""
+    after that many steps of this call (to test resumption), `time_budget_s` after that
+    many seconds of stepping (compilation included); either stop, and an interrupt,
+    checkpoints the step reached. Writes ``config.json``, ``log.jsonl``, TensorBoard
+    events and ``checkpoints/`` in `workdir`."""
     import orbax.checkpoint as ocp
 
     workdir = Path(workdir)
@@ -144,44 +149,111 @@ def train(config: TrainConfig, workdir, x_train, *, stop_after: int | None = Non
         _, state = restore_state(workdir, config, x_train.shape[1:])
         log(f"resumed from step {int(state.step)} in {workdir}")
     if int(state.step) >= config.train_steps:
-        # A finished run opens no writer: reusing trained weights needs neither clu's
-        # writers nor the TensorFlow they import (absent on some accelerator images).
         manager.close()
         return model, state
-    from clu import metric_writers, metrics, periodic_actions
+    if time_budget_s is not None and not time_budget_s > 0:
+        raise ValueError(f"time_budget_s = {time_budget_s!r}; it must be a positive number "
+                         "of seconds or None.")
+    from clu import metrics
+
+    from .writers import create_default_writer
 
     step_fn = make_train_step(config, model, x_train)
-    writer = metric_writers.create_default_writer(str(workdir), just_logging=False)
-    progress = periodic_actions.ReportProgress(num_train_steps=config.train_steps,
-                                               writer=writer, every_steps=config.log_every)
+    writer = create_default_writer(workdir, log=lambda s: None)
+    writer.write_hparams(dataclasses.asdict(config))
     Avg = metrics.Collection.create(loss=metrics.Average.from_output("loss"),
                                     grad_norm=metrics.Average.from_output("grad_norm"))
     acc, t0, done = None, time.perf_counter(), 0
     start = int(state.step)
-    with open(workdir / "log.jsonl", "a") as logfile:
+    saved, diverged = start, False
+    logfile = open(workdir / "log.jsonl", "a")
+    try:
         while int(state.step) < config.train_steps:
             if stop_after is not None and done >= stop_after:
+                break
+            if time_budget_s is not None and time.perf_counter() - t0 >= time_budget_s:
+                log(f"time budget of {time_budget_s:g} s reached at step {int(state.step)}")
                 break
             state, out = step_fn(state)
             done += 1
             step = int(state.step)
             upd = Avg.single_from_model_output(**out)
             acc = upd if acc is None else acc.merge(upd)
-            progress(step)
             if step % config.log_every == 0 or step == config.train_steps:
                 values = {k: float(v) for k, v in acc.compute().items()}
                 if not all(np.isfinite(v) for v in values.values()):
+                    diverged = True
                     raise FloatingPointError(f"training diverged at step {step}: {values}; "
                                              f"lower learning_rate or grad_clip.")
                 rate = done / (time.perf_counter() - t0)
-                writer.write_scalars(step, values)
+                writer.write_scalars(step, {**values, "steps_per_s": rate})
                 logfile.write(json.dumps(dict(step=step, steps_per_s=rate, **values)) + "\n")
                 log(f"step {step}: loss {values['loss']:.4f}, |g| {values['grad_norm']:.3f}, "
                     f"{rate:.1f} steps/s")
                 acc = None
             if step % config.checkpoint_every == 0 or step == config.train_steps:
                 manager.save(step, args=ocp.args.StandardSave(state))
-    manager.wait_until_finished()
-    writer.flush()
+                saved = step
+    finally:  # a budget, stop_after or an interrupt: checkpoint the step reached
+        if int(state.step) != saved and not diverged:
+            manager.save(int(state.step), args=ocp.args.StandardSave(state), force=True)
+        manager.wait_until_finished()
+        logfile.close()
+        writer.close()
     log(f"trained steps {start}-{int(state.step)} in {time.perf_counter() - t0:.1f} s")
     return model, state
+
+
+def train_and_evaluate(config: TrainConfig, workdir, *, time_budget_s: float | None = None,
+                       classifier_steps: int = 1500, sample_images: int = 64,
+                       sample_steps: int = 100, export_dir=None, log=print) -> dict:
+    """The whole training job of a config: load its data, :func:`train` the score
+    network in ``workdir`` (resuming), train the feature classifier, sample a grid with
+    software noise (``samples.png``), and export the EMA weights with the classifier
+    (:func:`diffusion.checkpoint.export`, to `export_dir`, default ``workdir/export``).
+    Returns the export's metadata."""
+    from .checkpoint import export
+    from .classifier import train_classifier
+    from .data import load_dataset
+    from .figures import sample_grid
+    from .noise import SoftwareNoise
+    from .samplers import ddpm_sample
+    from .schedules import make_schedule
+    from .unet import count_params, eps_fn
+
+    workdir = Path(workdir)
+    data = load_dataset(config.dataset, path=config.data_path, pad_to=config.pad_to,
+                        limit=config.limit)
+    log(f"data: {data.name} from {data.source}: train {data.x_train.shape}, test "
+        f"{data.x_test.shape}")
+    t0 = time.perf_counter()
+    model, state = train(config, workdir, data.x_train, time_budget_s=time_budget_s, log=log)
+    train_s = time.perf_counter() - t0
+    clf, clf_params, acc = train_classifier(data.x_train, data.y_train, data.x_test,
+                                            data.y_test, num_classes=data.num_classes,
+                                            steps=classifier_steps, log=log)
+    t1 = time.perf_counter()
+    x = ddpm_sample(eps_fn(model, {"params": state.ema_params}),
+                    make_schedule(config.schedule, config.timesteps), SoftwareNoise(),
+                    jax.random.key(config.seed), (sample_images, *data.x_train.shape[1:]),
+                    sample_steps)
+    x = np.asarray(jax.block_until_ready(x))
+    sample_s = time.perf_counter() - t1
+    steps = int(state.step)
+    sample_grid(x, f"{data.name}: {sample_images} samples, {steps} training steps, DDPM "
+                   f"{sample_steps} steps, software noise").savefig(workdir / "samples.png",
+                                                                     dpi=100)
+    dev = jax.devices()[0]
+    meta = dict(steps=steps, train_steps=config.train_steps,
+                stopped_by=("train_steps" if steps >= config.train_steps else "time budget"),
+                train_wall_s=train_s, time_budget_s=time_budget_s,
+                parameters=count_params(state.ema_params),
+                device=f"{dev.platform}: {getattr(dev, 'device_kind', '')}",
+                jax=jax.__version__, classifier_steps=classifier_steps,
+                classifier_test_accuracy=acc, sample_s=sample_s,
+                date=time.strftime("%Y-%m-%d"))
+    out = export(export_dir or workdir / "export", config, state.ema_params, clf_params, data,
+                 meta, log_file=workdir / "log.jsonl")
+    log(f"exported {steps} steps ({meta['parameters']:,} parameters, classifier accuracy "
+        f"{acc:.4f}) to {out}")
+    return meta
