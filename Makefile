@@ -16,8 +16,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,bench,train]'
 	touch $(STAMP)
 
+# Fashion-MNIST (Debian's dataset-fashion-mnist, 31 MB) where apt can install it; the
+# demo says which data it used and why.
+FASHION := /usr/share/datasets/fashion-mnist
+
 demo: $(STAMP)
-	$(PY) examples/diffusion_demo.py --out diffusion_demo
+	@[ -d $(FASHION) ] || ./.ci/fashion-mnist.sh || true
+	$(PY) examples/diffusion_demo.py --out diffusion_demo $(DEMO_ARGS)
 
 sweep: $(STAMP)
 	$(PY) examples/vcma_sweep.py --out vcma_sweep.png

@@ -171,6 +171,29 @@ def fd_difference(f_a, f_b, f_ref, *, n_boot: int = 30, level: float = 0.95,
     return float(value), float(lo), float(hi)
 
 
+def fd_comparison(f_a, f_b, f_ref, *, tolerance: float, n_boot: int = 200,
+                  level: float = 0.95, seed: int = 0) -> dict:
+    r"""Is generator A (features `f_a`) told apart from B (`f_b`) by FD, at this
+    sample size? :func:`fd_difference` gives $\Delta$ = FD(A) - FD(B) with its interval
+    $[l, h]$; the verdict is "different" when the interval excludes 0, "equivalent"
+    when it lies inside $\pm$`tolerance` (two one-sided tests at level $(1+\ell)/2$
+    each), else "undecided". ``mdd_80`` is the smallest true difference detected with
+    80 % power by a two-sided test at 5 %: $(z_{0.975} + z_{0.8})\,\sigma_\Delta$,
+    with $\sigma_\Delta$ = (h - l) / (2 z_{(1+\ell)/2}) the bootstrap's standard
+    error; the comparison is decided at this size when ``mdd_80`` <= `tolerance`."""
+    from scipy.stats import norm
+    if not (np.isfinite(tolerance) and tolerance > 0):
+        raise EvaluateError(f"tolerance = {tolerance!r}; expected a finite FD difference > 0.")
+    value, lo, hi = fd_difference(f_a, f_b, f_ref, n_boot=n_boot, level=level, seed=seed)
+    se = (hi - lo) / (2 * norm.ppf((1 + level) / 2))
+    mdd = float((norm.ppf(0.975) + norm.ppf(0.8)) * se)
+    verdict = ("different" if lo > 0 or hi < 0 else
+               "equivalent" if -tolerance < lo and hi < tolerance else "undecided")
+    return dict(difference=[value, lo, hi], tolerance=float(tolerance), verdict=verdict,
+                se=float(se), mdd_80=mdd, powered=bool(mdd <= tolerance),
+                n_a=int(len(f_a)), n_b=int(len(f_b)))
+
+
 def time_normal_draws(n: int, key, *, repeats: int = 3, dtype=jnp.float32,
                       device=None) -> float:
     """Median wall time in s of one jitted ``jax.random.normal(key, (n,), dtype)`` on
