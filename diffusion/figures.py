@@ -11,6 +11,7 @@ import textwrap
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 __all__ = ["sample_grid", "fd_chart", "energy_table"]
 
@@ -24,8 +25,8 @@ def sample_grid(x, title: str, *, max_images: int = 64, inch_per_image: float = 
                          f"{x.shape}.")
     n = min(len(x), max_images)
     side = int(np.ceil(np.sqrt(n)))
-    width = max(side * inch_per_image, 3.2)
-    lines = textwrap.wrap(title, width=max(int(width * 9), 24))
+    width = max(side * inch_per_image, 4.5)
+    lines = textwrap.wrap(title, width=int(width * 12))
     head = 0.22 * len(lines) + 0.15
     fig = Figure(figsize=(width, width + head))
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=width / (width + head),
@@ -42,7 +43,8 @@ def sample_grid(x, title: str, *, max_images: int = 64, inch_per_image: float = 
 def fd_chart(rows, *, title: str = "FD on the classifier's features (95 % interval)",
              key: str = "fd_extrapolated", reference: str | None = None) -> Figure:
     """Horizontal bars of ``row[key] = [value, low, high]`` per ``row["source"]``, on a
-    log axis (a biased array's FD is 10-100x the software's). With `reference` (a
+    log axis when they span more than a factor 20 (a biased array's FD is 10-100x the
+    software's), with values below a tenth of the smallest positive one clipped. With `reference` (a
     source's name), its interval is shaded across the chart, so a source inside it is
     indistinguishable from that reference at this sample size."""
     rows = list(rows)
@@ -57,17 +59,19 @@ def fd_chart(rows, *, title: str = "FD on the classifier's features (95 % interv
     fig = Figure(figsize=(7.5, 0.42 * len(rows) + 1.4))
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
+    note = ""
     if reference is not None and reference in names:
         i = names.index(reference)
-        ax.axvspan(lo[i], hi[i], color="tab:blue", alpha=0.15, lw=0,
-                   label=f"{reference}: interval")
-        ax.legend(loc="lower right", fontsize=7)
+        ax.axvspan(lo[i], hi[i], color="tab:blue", alpha=0.15, lw=0)
+        note = f"; shaded: the interval of {textwrap.shorten(reference, 40)}"
     ax.errorbar(mid, y, xerr=[mid - lo, hi - mid], fmt="o", color="k", capsize=3, ms=4)
     ax.set_yticks(y, [textwrap.shorten(n, 48) for n in names], fontsize=8)
-    ax.set_xscale("log")
-    ax.set_xlabel("FD (lower is better; values below the axis are clipped to it)",
-                  fontsize=8)
-    ax.set_title(title, fontsize=9)
+    if hi.max() / lo.min() > 20:  # a log axis only where the values span decades
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(f"FD (lower is better){note}", fontsize=8)
+    ax.set_title("\n".join(textwrap.wrap(title, 90)), fontsize=9)
     ax.grid(axis="x", which="both", alpha=0.3)
     fig.tight_layout()
     return fig
