@@ -3,6 +3,7 @@ the precessional window and write error rates."""
 
 import dataclasses
 import json
+import time
 
 import jax
 import jax.numpy as jnp
@@ -13,6 +14,7 @@ from .._increments import AbstractIncrements, GaussianIncrements
 from .._params import InvalidParameterError
 from .._pulses.shapes import Trapezoid
 from .._simulate import simulate
+from .._validate import check_int, check_real
 from ..constants import GAMMA0
 from ..devices.mtj import MTJ
 from ._stats import wilson_interval
@@ -155,38 +157,71 @@ def half_precession_period_s(field_A_per_m) -> float:
 
 @dataclasses.dataclass(frozen=True)
 class WriteErrorRate:
-    """Errors (junctions that did not switch) out of `trials` at one pulse."""
+    """Errors (junctions that did not switch) out of `trials` at one pulse.
+
+    `trials` is the number of junctions actually simulated: the requested number
+    `trials_requested` rounded up to whole batches (the two differ when the batch size
+    does not divide it; :attr:`rounded_up` says so)."""
 
     amplitude: float
     width_s: float
     errors: int
     trials: int
+    trials_requested: int | None = None
+
+    def __post_init__(self):
+        if self.trials_requested is None:
+            object.__setattr__(self, "trials_requested", self.trials)
 
     @property
     def wer(self) -> float:
         return self.errors / self.trials
 
+    @property
+    def rounded_up(self) -> bool:
+        return self.trials != self.trials_requested
+
     def to_json(self) -> dict:
         lo, hi = wilson_interval(self.errors, self.trials)
         return {"amplitude": self.amplitude, "width_s": self.width_s, "errors": self.errors,
-                "trials": self.trials, "wer": self.wer, "wilson95_low": float(lo),
-                "wilson95_high": float(hi)}
+                "trials": self.trials, "trials_requested": self.trials_requested,
+                "trials_rounded_up": self.rounded_up, "wer": self.wer,
+                "wilson95_low": float(lo), "wilson95_high": float(hi)}
 
 
 def write_error_rate(device: MTJ, amplitude, width_s, *, trials: int, key,
-                     batch: int = 65536, **kwargs) -> WriteErrorRate:
+                     batch: int = 65536, progress=None, **kwargs) -> WriteErrorRate:
     """The write error rate $1 - P_\\mathrm{sw}$ from `trials` junctions, simulated in
     batches of `batch` (each its own key from ``fold_in``; memory of one batch), so
     rates down to $10^{-5}$ and below are reachable with $10^6$ trials or more.
     Keyword arguments go to :func:`switching_map` (dt, edge_s, settle_s, input_name,
-    noise). A device with variation must have leaves of shape (batch,)."""
-    if int(trials) < 1:
-        raise InvalidParameterError(f"trials = {trials}; the valid range is [1, inf).")
-    n_batches = -(-int(trials) // int(batch))
-    size = min(int(batch), int(trials))
+    noise). A device with variation must have leaves of shape (batch,).
+
+    The trials are rounded up to whole batches: the result's `trials` is the number
+    run, `trials_requested` the number asked for. `progress`, if given, is called after
+    each batch with a dict ``{"trials_done", "trials_total", "errors", "elapsed_s",
+    "batch"}``: trials and errors so far, the trials that will be run in all, the
+    seconds since the call began, and the index of the batch just finished (0-based,
+    the index folded into `key`).
+    """
+    trials = check_int("trials", trials)
+    batch = check_int("batch", batch)
+    amplitude = check_real("amplitude", amplitude)
+    width_s = check_real("width_s", width_s, 0.0, unit="s")
+    if progress is not None and not callable(progress):
+        raise InvalidParameterError(f"progress = {progress!r}; it must be a callable "
+                                    "taking one dict, or None.")
+    n_batches = -(-trials // batch)
+    size = min(batch, trials)
+    total = n_batches * size
     errors = 0
+    start = time.perf_counter()
     for b in range(n_batches):  # batches of a large array, not junctions or time steps
         res = switching_map(device, [amplitude], [width_s], n=size,
                             key=jax.random.fold_in(key, b), **kwargs)
         errors += size - int(res.switched[0, 0])
-    return WriteErrorRate(float(amplitude), float(width_s), errors, n_batches * size)
+        if progress is not None:
+            progress({"trials_done": (b + 1) * size, "trials_total": total,
+                      "errors": errors, "elapsed_s": time.perf_counter() - start,
+                      "batch": b})
+    return WriteErrorRate(amplitude, width_s, errors, total, trials)
