@@ -14,20 +14,13 @@ from .._increments import AbstractIncrements, GaussianIncrements
 from .._params import InvalidParameterError
 from .._pulses.shapes import Trapezoid
 from .._simulate import simulate
-from .._validate import check_int, check_real
+from .._validate import check_choice, check_int, check_real
 from ..constants import GAMMA0
 from ..devices.mtj import MTJ
-from ._stats import wilson_interval
+from ._args import broadcasts, finite_array
+from ._stats import clopper_pearson_upper, wilson_interval
 
 _INPUTS = ("voltage_V", "j_sot_A_per_m2", "j_stt_A_per_m2", "field_A_per_m")
-
-
-def _positive_array(name, x):
-    a = np.atleast_1d(np.asarray(x, dtype=np.float64))
-    if a.ndim != 1 or a.size < 1 or not np.all(np.isfinite(a)):
-        raise InvalidParameterError(f"{name} must be a non-empty 1-d array of finite "
-                                    f"values; got {np.asarray(x)!r}.")
-    return a
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,16 +98,19 @@ def switching_map(device: MTJ, amplitudes, widths_s, *, n: int, key, dt: float =
     each grid point has its own thermal noise. A device with variation (leaves of
     shape (n,)) is the same array of devices at every grid point.
     """
-    amps = _positive_array("amplitudes", amplitudes)
-    widths = _positive_array("widths_s", widths_s)
-    if np.any(widths < 0):
-        raise InvalidParameterError(f"widths_s = {widths.tolist()}: the valid range of a "
-                                    f"pulse width is [0, inf) s.")
-    if input_name not in _INPUTS[:3]:
-        raise InvalidParameterError(f"input_name = {input_name!r}; valid: {_INPUTS[:3]}.")
-    if int(n) < 1:
-        raise InvalidParameterError(f"n = {n}: an empty array; the valid range is [1, inf).")
-    n = int(n)
+    amps = finite_array("amplitudes", amplitudes)
+    widths = finite_array("widths_s", widths_s, 0.0, "s")
+    check_choice("input_name", input_name, _INPUTS[:3])
+    n = check_int("n", n)
+    dt = check_real("dt", dt, 0.0, closed_lo=False, unit="s")
+    for name, value in (("edge_s", edge_s), ("delay_s", delay_s), ("settle_s", settle_s)):
+        check_real(name, value, 0.0, unit="s")
+    check_choice("start_well", start_well, (1, -1))
+    if m0 is not None:
+        shape = np.shape(m0)
+        if not broadcasts(shape, (len(widths), len(amps), n, 3)):
+            raise InvalidParameterError(f"m0 has shape {shape}; it must broadcast to "
+                                        f"(n, 3) = ({n}, 3).")
     dtype = jnp.result_type(device.model.layer.Ms, jnp.float32)
     k_init, k_run = jax.random.split(key)
     if m0 is None:
@@ -138,8 +134,16 @@ def first_maximum(widths_s, p, fraction: float = 0.9) -> float:
     least `fraction` of its maximum: the first precessional peak (robust to the
     $P \approx 1/2$ shoulder a pulse leaves when it ends with $\mathbf m$ above the
     saddle energy, where the outcome is decided by damping and noise)."""
-    w = np.asarray(widths_s, np.float64)
-    p = np.asarray(p, np.float64)
+    w = finite_array("widths_s", widths_s)
+    p = finite_array("p", p, 0.0)
+    if p.shape != w.shape:
+        raise InvalidParameterError(f"p has shape {p.shape} and widths_s {w.shape}; "
+                                    "they must match.")
+    fraction = check_real("fraction", fraction, 0.0, 1.0, closed_lo=False)
+    if not p.max() > 0:
+        raise InvalidParameterError("p is 0 at every width: nothing switched, so there is "
+                                    "no maximum (widen the range of widths or raise the "
+                                    "amplitude).")
     high = p >= fraction * p.max()
     first = int(np.argmax(high))
     last = first
@@ -152,7 +156,12 @@ def half_precession_period_s(field_A_per_m) -> float:
     r"""$\pi / (\gamma_0 H)$: half the period of free precession about a field $H$ (A/m),
     where a compensated ($K_\mathrm{eff}(V) = 0$) VCMA junction, started near
     $+\hat z$, reaches $-\hat z$ (the first maximum of the precessional window)."""
-    return float(np.pi / (GAMMA0 * abs(float(field_A_per_m))))
+    h = check_real("field_A_per_m", field_A_per_m, unit="A/m")
+    if h == 0:
+        raise InvalidParameterError("field_A_per_m = 0: a field of zero does not precess "
+                                    "the magnetization (infinite period); it must be "
+                                    "non-zero.")
+    return float(np.pi / (GAMMA0 * abs(h)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,12 +190,48 @@ class WriteErrorRate:
     def rounded_up(self) -> bool:
         return self.trials != self.trials_requested
 
+    @property
+    def upper_bound(self) -> float:
+        """The one-sided 95 % Clopper-Pearson upper bound of the rate: the rate whose
+        probability of giving at most `errors` errors in `trials` is 5 %; for 0 errors
+        $1 - 0.05^{1/n} \\approx 3/n$ (the "rule of three")."""
+        return clopper_pearson_upper(self.errors, self.trials)
+
     def to_json(self) -> dict:
+        """With 0 errors the rate is not measured, only bounded: `wer_is_upper_bound`
+        is then true and `wer_upper95` (one-sided) is the number to quote."""
         lo, hi = wilson_interval(self.errors, self.trials)
         return {"amplitude": self.amplitude, "width_s": self.width_s, "errors": self.errors,
                 "trials": self.trials, "trials_requested": self.trials_requested,
                 "trials_rounded_up": self.rounded_up, "wer": self.wer,
-                "wilson95_low": float(lo), "wilson95_high": float(hi)}
+                "wer_is_upper_bound": self.errors == 0,
+                "wer_upper95": self.upper_bound, "wilson95_low": float(lo),
+                "wilson95_high": float(hi)}
+
+    def plot(self, path):
+        """The rate with its Wilson 95 % interval on a log axis; with 0 errors the
+        one-sided 95 % upper bound, drawn as a bound (a downward arrow), not a point."""
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(4, 3.5))
+        if self.errors == 0:
+            ub = self.upper_bound
+            ax.plot([0], [ub], marker="_", ms=24, mew=2, ls="", color="C0",
+                    label=f"WER < {ub:.2g} (95 %)")
+            ax.annotate("", xy=(0, 0.3 * ub), xytext=(0, ub),
+                        arrowprops=dict(arrowstyle="->", color="C0"))
+            ax.set_ylim(0.1 * ub, 10 * ub)
+            ax.legend(fontsize=8)
+            ylabel = "WER (one-sided 95 % upper bound)"
+        else:
+            lo, hi = (float(x) for x in wilson_interval(self.errors, self.trials))
+            ax.errorbar([0], [self.wer], yerr=[[self.wer - lo], [hi - self.wer]],
+                        marker="o", capsize=3)
+            ylabel = "write error rate (Wilson 95 %)"
+        ax.set(yscale="log", ylabel=ylabel, xticks=[],
+               title=f"{self.errors} errors / {self.trials} trials")
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
 
 
 def write_error_rate(device: MTJ, amplitude, width_s, *, trials: int, key,
