@@ -45,8 +45,12 @@ class AbstractPulse(eqx.Module):
 
 
 def _max_at(pulse, t0, t1, times):
-    """max |pulse| over t0, t1 and `times` clipped into [t0, t1]."""
-    vals = [jnp.abs(pulse(jnp.clip(c, t0, t1))) for c in (t0, t1, *times)]
+    """max |pulse| over t0, t1 and `times` clipped into [t0, t1], each time also just
+    before and after it (the one-sided limits at a step: the end of a pulse without a
+    fall, the last knot of a PiecewiseLinear)."""
+    near = [jnp.nextafter(c, jnp.asarray(side, jnp.result_type(c)))
+            for c in times for side in (-jnp.inf, jnp.inf)]
+    vals = [jnp.abs(pulse(jnp.clip(c, t0, t1))) for c in (t0, t1, *times, *near)]
     return jnp.max(jnp.stack(jnp.broadcast_arrays(*vals)), axis=0)
 
 

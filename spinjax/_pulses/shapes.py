@@ -52,6 +52,25 @@ class Trapezoid(AbstractPulse):
         up = self.start_s + self.rise_s
         return [self.start_s, up, up + self.width_s, up + self.width_s + self.fall_s]
 
+    def max_abs(self, t0, t1):
+        """Exact, in closed form: |amplitude| where [t0, t1] meets the plateau (its
+        closure), else the value at the end of [t0, t1] nearer to it (robust to edges
+        far shorter than the resolution of the start time)."""
+        p0 = self.start_s + self.rise_s
+        p1 = p0 + self.width_s
+        before = jnp.where(self.rise_s > 0,
+                           jnp.clip((t1 - self.start_s) / jnp.where(self.rise_s > 0,
+                                                                    self.rise_s, 1.0), 0, 1),
+                           (t1 >= self.start_s).astype(jnp.result_type(self.rise_s)))
+        after = jnp.where(self.fall_s > 0,
+                          1 - jnp.clip((t0 - p1) / jnp.where(self.fall_s > 0, self.fall_s,
+                                                             1.0), 0, 1), 0.0)
+        # the plateau is [p0, p1], or [p0, p1) when the fall is a step (A(p1) = 0)
+        meets = (t1 >= p0) & jnp.where(self.fall_s > 0, t0 <= p1, t0 < p1)
+        shape = jnp.where(meets, 1.0, jnp.where(t1 < p0, before, after))
+        empty = (self.rise_s == 0) & (self.width_s == 0) & (self.fall_s == 0)
+        return jnp.abs(self.amplitude) * jnp.where(empty, 0.0, shape)
+
 
 def rectangular(amplitude, start_s, width_s, edge_s=0.0) -> Trapezoid:
     """A rectangular pulse of duration `width_s` (s) from `start_s` (s), with linear
