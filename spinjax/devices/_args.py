@@ -27,11 +27,10 @@ def _check(preset, values, positive):
     for name, value in values.items():
         if isinstance(value, jax.core.Tracer):
             continue
-        try:
-            a = np.asarray(value, dtype=np.float64)
+        try:   # numbers only: NumPy would parse the string "60e-9" as a float
+            a = np.asarray(value)
+            a = a.astype(np.float64) if a.dtype.kind in "iuf" else None
         except (TypeError, ValueError):
-            a = None
-        if a is not None and isinstance(value, (bool, np.bool_)):
             a = None
         if a is not None and np.all(np.isfinite(a)) and (not positive or np.all(a > 0)):
             continue
