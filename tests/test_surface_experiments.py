@@ -16,9 +16,8 @@ import spinjax as sj
 from spinjax.constants import GAMMA0, MU0
 from spinjax.devices import stt_mtj, vcma_mtj, w_cofeb
 from spinjax.experiments import (
-    WriteErrorRate, first_maximum, half_precession_period_s, harmonic_hall, rh_loop,
-    run_pump_probe, switching_map, write_error_rate)
-from spinjax.experiments.rh_loop import SweepTooFastWarning
+    SweepTooFastWarning, WriteErrorRate, first_maximum, half_precession_period_s,
+    harmonic_hall, rh_loop, run_pump_probe, switching_map, write_error_rate)
 
 VCMA = vcma_mtj()
 BAR = w_cofeb(temperature_K=0.0)
