@@ -2,7 +2,11 @@
 
 import numpy as np
 
+from .._checks import SimulationInputError
 from .._params import InvalidParameterError
+
+_THERMAL_DT = 1e-12
+_THERMAL_T = 2e-9
 
 
 def finite_array(name, x, lo=-np.inf, unit=""):
@@ -25,3 +29,17 @@ def broadcasts(shape, target) -> bool:
         return np.broadcast_shapes(tuple(shape), tuple(target)) == tuple(target)
     except ValueError:
         return False
+
+
+def initial_thermal_state(device, key, shape, well, dt):
+    """:meth:`MTJ.thermal_state` for an experiment run at step `dt` (s): relaxed for
+    2 ns at the step min(dt, 1 ps), so that a step-size error of this preparation
+    (run at alpha = 1) is fixed by the `dt` the user passes; its message says so."""
+    step = min(float(dt), _THERMAL_DT)
+    try:
+        return device.thermal_state(key, shape, well=well, dt=step,
+                                    t_s=step * max(1, round(_THERMAL_T / step)))
+    except SimulationInputError as err:
+        raise SimulationInputError(
+            f"preparing the initial thermal state (MTJ.thermal_state, alpha = 1, at "
+            f"min(dt, 1 ps) = {step:g} s): {err} Pass a smaller dt, or m0.") from err

@@ -18,7 +18,7 @@ from .._simulate import simulate
 from .._validate import check_choice, check_int, check_real
 from ..constants import GAMMA0, MU0
 from ..devices.mtj import MTJ
-from ._args import broadcasts
+from ._args import broadcasts, initial_thermal_state
 
 QUASI_STATIC_RATIO = 0.01
 
@@ -182,7 +182,7 @@ def rh_loop(device: MTJ, h_max_A_per_m: float, *, n: int, key, sweep_time_s: flo
                            jnp.asarray([0.0, h_max_A_per_m, h_min, h_max_A_per_m], dtype))
     k0, k1 = jax.random.split(key)
     if m0 is None:
-        m0 = (device.thermal_state(k0, (int(n),), well=start_well)
+        m0 = (initial_thermal_state(device, k0, (n,), start_well, dt)
               if np.any(np.asarray(device.model.layer.temperature_K) > 0)
               else start_well * jnp.broadcast_to(jnp.asarray(device.easy_axis, dtype),
                                                  (int(n), 3)))

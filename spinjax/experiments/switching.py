@@ -17,7 +17,7 @@ from .._simulate import simulate
 from .._validate import check_choice, check_int, check_real
 from ..constants import GAMMA0
 from ..devices.mtj import MTJ
-from ._args import broadcasts, finite_array
+from ._args import broadcasts, finite_array, initial_thermal_state
 from ._stats import clopper_pearson_upper, wilson_interval
 
 _INPUTS = ("voltage_V", "j_sot_A_per_m2", "j_stt_A_per_m2", "field_A_per_m")
@@ -114,7 +114,7 @@ def switching_map(device: MTJ, amplitudes, widths_s, *, n: int, key, dt: float =
     dtype = jnp.result_type(device.model.layer.Ms, jnp.float32)
     k_init, k_run = jax.random.split(key)
     if m0 is None:
-        m0 = device.thermal_state(k_init, (n,), well=start_well)
+        m0 = initial_thermal_state(device, k_init, (n,), start_well, dt)
     m0 = jnp.broadcast_to(jnp.asarray(m0, dtype), (len(widths), len(amps), n, 3))
     pulse = Trapezoid(amplitude=jnp.asarray(amps, dtype)[None, :, None],
                       start_s=jnp.asarray(delay_s, dtype),
