@@ -90,10 +90,9 @@ class HarmonicHallResult:
 
     def plot(self, path) -> None:
         """Write a PNG of V_1w and V_2w against the field angle."""
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
+        from matplotlib.figure import Figure   # no pyplot: no global figure state
+        fig = Figure(figsize=(9, 3.5))
+        ax = fig.subplots(1, 2)
         deg = np.rad2deg(self.phi_rad)
         for a, sim, ana, name in ((ax[0], self.v1w, self.v1w_analytic, r"$V_{1\omega}$"),
                                   (ax[1], self.v2w, self.v2w_analytic, r"$V_{2\omega}$")):
@@ -103,7 +102,6 @@ class HarmonicHallResult:
         ax[0].legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(path, dpi=100)
-        plt.close(fig)
 
 
 def harmonic_hall(bar: HallBar, phi_rad, h_ext_A_per_m: float, j0_A_per_m2: float, *,

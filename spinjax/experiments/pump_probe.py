@@ -97,10 +97,9 @@ class PumpProbeResult:
 
     def plot(self, path) -> None:
         """Write a PNG: the switching loops, the field sweep, and J_c against 1/width."""
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+        from matplotlib.figure import Figure   # no pyplot: no global figure state
+        fig = Figure(figsize=(14, 4))
+        ax = fig.subplots(1, 3)
         for w in range(len(self.widths_s)):
             for b, style in ((0, "-o"), (1, "--s")):
                 ax[0].plot(self.j_pump / 1e10, 1e3 * self.loop_d[b, w], style, ms=3,
@@ -131,7 +130,6 @@ class PumpProbeResult:
         ax[2].legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(path, dpi=100)
-        plt.close(fig)
 
 
 def _grid(x, slot, name):

@@ -95,17 +95,15 @@ class RHLoop:
             json.dump(self.to_json(), f, indent=1)
 
     def plot(self, path):
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(5, 3.8))
+        from matplotlib.figure import Figure   # no pyplot: no global figure state
+        fig = Figure(figsize=(5, 3.8))
+        ax = fig.subplots()
         ax.plot(self.field_A_per_m / 1e3, self.resistance_ohm / 1e3, lw=1)
         fast = "" if self.quasi_static is not False else " (sweep too fast: dynamic)"
         ax.set(xlabel="H (kA/m)", ylabel="mean R (kOhm)",
                title=f"H_c = {self.coercive_field_A_per_m / 1e3:.1f} kA/m{fast}")
         fig.tight_layout()
         fig.savefig(path, dpi=120)
-        plt.close(fig)
 
 
 def _crossing(field, m, branch):

@@ -58,13 +58,11 @@ class SwitchingMap:
             json.dump(self.to_json(), f, indent=1)
 
     def plot(self, path):
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure   # no pyplot: no global figure state
         lo, hi = self.ci
-        fig, axes = plt.subplots(1, 2 if len(self.widths_s) > 1 else 1,
-                                 figsize=(10 if len(self.widths_s) > 1 else 5, 3.8),
-                                 squeeze=False)
+        two = len(self.widths_s) > 1
+        fig = Figure(figsize=(10 if two else 5, 3.8))
+        axes = fig.subplots(1, 2 if two else 1, squeeze=False)
         ax = axes[0, 0]
         for i, w in enumerate(self.widths_s):
             ax.errorbar(self.amplitudes, self.p[i],
@@ -79,7 +77,6 @@ class SwitchingMap:
             fig.colorbar(im, ax=axes[0, 1], label="P_sw")
         fig.tight_layout()
         fig.savefig(path, dpi=120)
-        plt.close(fig)
 
 
 def switching_map(device: MTJ, amplitudes, widths_s, *, n: int, key, dt: float = 2e-12,
@@ -211,8 +208,9 @@ class WriteErrorRate:
     def plot(self, path):
         """The rate with its Wilson 95 % interval on a log axis; with 0 errors the
         one-sided 95 % upper bound, drawn as a bound (a downward arrow), not a point."""
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(4, 3.5))
+        from matplotlib.figure import Figure   # no pyplot: no global figure state
+        fig = Figure(figsize=(4, 3.5))
+        ax = fig.subplots()
         if self.errors == 0:
             ub = self.upper_bound
             ax.plot([0], [ub], marker="_", ms=24, mew=2, ls="", color="C0",
@@ -231,7 +229,6 @@ class WriteErrorRate:
                title=f"{self.errors} errors / {self.trials} trials")
         fig.tight_layout()
         fig.savefig(path, dpi=120)
-        plt.close(fig)
 
 
 def write_error_rate(device: MTJ, amplitude, width_s, *, trials: int, key,
