@@ -51,10 +51,19 @@ def _device(args, n=None):
                                   spreads, **kw)
 
 
+def _check_size(n, *grids):
+    """One solve holds n junctions per grid point: refuse what cannot fit in memory."""
+    total = n * int(np.prod([len(g) for g in grids]))
+    if total > ca.MAX_JUNCTIONS:
+        raise ca.CLIError(f"--n = {n} junctions x {total // n} grid points = {total} "
+                          f"junctions in one solve; at most {ca.MAX_JUNCTIONS}.")
+
+
 def _psw_map(args):
     import jax
     from .experiments import switching_map
     amps, widths = args.amplitudes, args.widths
+    _check_size(args.n, amps, widths)
     _say(f"psw-map: {len(amps)} amplitudes x {len(widths)} widths x {args.n} junctions")
     res = switching_map(_device(args), amps, widths, n=args.n, key=jax.random.key(args.seed),
                         dt=args.dt, input_name=_DRIVE_OF[args.device])
@@ -70,6 +79,7 @@ def _window(args):
     if len(widths) < 3:
         raise ca.CLIError(f"--widths has {len(widths)} value(s); a window needs at least 3 "
                           "widths (e.g. 0.1e-9:1.0e-9:37).")
+    _check_size(args.n, widths)
     _say(f"window: {len(widths)} widths x {args.n} junctions at {args.amplitude:g}")
     dev = _device(args)
     res = switching_map(dev, [args.amplitude], widths, n=args.n,
@@ -204,10 +214,16 @@ def _trng_cmd(args):
                         trng.nist_pvalues, run.cycle_s)
     write_record(args, "trng", report)
     j = report.to_json()
+    if "nist" in j:
+        n = j["nist"]["summary"]
+        nist = (f"NIST SP 800-22: {n['passed']} of {n['applicable']} applicable tests pass "
+                f"at 1 % ({n['not_applicable']} need more bits); failures "
+                f"{j['nist_failures_at_1pct']}")
+    else:
+        nist = (f"NIST failures at 1 %: {j['nist_failures_at_1pct']}" if "nist_pvalues" in j
+                else "NIST not run")
     print(f"amplitude {amp:.4f} V; {j['raw_bits']} raw bits, mean {j['raw_mean']:.4f}, "
-          f"lag-1 correlation {j['lag1_correlation']:+.4f}; "
-          + (f"NIST failures at 1 %: {j['nist_failures_at_1pct']}" if "nist_pvalues" in j
-             else "NIST not run"))
+          f"lag-1 correlation {j['lag1_correlation']:+.4f}; " + nist)
 
 
 def _fit(args):

@@ -69,6 +69,7 @@ def test_every_argument_has_help():
     (["psw-map", "--temperature", "-5"], ["--temperature"]),
     (["psw-map", "--out", __file__], ["--out", "not a directory"]),
     (["window", "--dt", "nan"], ["--dt"]),
+    (["psw-map", "--n", "16777216"], ["--n", "at most 16777216"]),
     (["window", "--widths", "0.5e-9"], ["--widths", "at least 3"]),
     (["wer", "--trials", "0"], ["--trials"]),
     (["wer", "--width", "inf"], ["--width"]),
@@ -170,3 +171,21 @@ def test_default_fit_start_follows_the_data():
     start = fit_start("auto", data, None)
     assert abs(start["compensation_V"] / 0.376 - 1) < 0.1
     assert abs(start["xi"] / 600e-15 - 1) < 0.1
+
+
+def test_trng_report_keeps_nist_tests_that_did_not_apply():
+    """A NIST report that says which tests need more bits is written whole, and only
+    the applicable tests count as failures."""
+    from spinjax._cli_output import TRNGReport
+
+    class Report(dict):
+        def to_json(self):
+            return {"tests": {"rank": {"p_value": None, "reason": "needs 38912 bits"}},
+                    "summary": {"applicable": 2, "passed": 1, "not_applicable": 1}}
+
+    bits = np.random.default_rng(0).integers(0, 2, (64, 8))
+    j = TRNGReport(0.9, bits, 2, lambda b: Report(frequency=0.5, runs=0.001),
+                   1e-9).to_json()
+    assert j["output_bits"] == 64 * 4 and j["nist_failures_at_1pct"] == ["runs"]
+    assert j["nist"]["tests"]["rank"]["p_value"] is None
+    json.dumps(j, allow_nan=False)
