@@ -73,7 +73,12 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     - `adaptive`: a diffrax step-size controller (e.g. ``PIDController(rtol, atol)``)
       for a deterministic ($T = 0$) solve; `dt` is then the initial step.
     - `max_angle`: the stability bound, the largest precession (or rms thermal) angle
-      in rad per step; a `dt` above it raises.
+      in rad per step; a `dt` above it raises, suggesting the smaller of the precession
+      and thermal bounds. It covers the whole drive: constants and pulses (anything with
+      a ``max_abs(t0, t1)`` method, as every :class:`spinjax.AbstractPulse`) are bounded
+      from their parameters over $[t_0, t_1]$, any other callable is evaluated at every
+      step time $t_0 + k\Delta t$ (the times a fixed-step solve reads it; with
+      `adaptive` steps the solver may read it between them).
     - `max_steps`: step budget per save interval for adaptive solves.
     - `noise`: the law of the standardized increments: ``GaussianIncrements()``
       (Brownian paths, the default) or ``RademacherIncrements()`` (weak order 1 only:

@@ -102,6 +102,11 @@ def test_rh_loop_zero_temperature_is_stoner_wohlfarth():
                                    rtol=1e-4)
     assert 1.0 < slow.coercive_field_A_per_m / h_sw < 1.05
     assert slow.coercive_field_A_per_m < fast.coercive_field_A_per_m
+    # Both sweeps are quasi-static by the stated criterion: the field moves 6.5 H_K in
+    # the sweep time, (dH/dt) / (alpha gamma0 H_K^2) = 6.5 / (t alpha gamma0 H_K) << 1 %.
+    for loop, t in ((fast, 100e-9), (slow, 400e-9)):
+        ratio = 6.5 / (t * 0.5 * sj.constants.GAMMA0 * h_k)
+        assert loop.quasi_static and loop.sweep_rate_ratio == pytest.approx(ratio, rel=0.02)
     minor = rh_loop(dev, 0.5 * h_k, n=1, key=jax.random.key(0), sweep_time_s=50e-9,
                     dt=2e-12, axis=axis)
     assert np.isnan(minor.down_switch_A_per_m).all()

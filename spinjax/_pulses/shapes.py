@@ -48,6 +48,29 @@ class Trapezoid(AbstractPulse):
     def support(self):
         return self.start_s, self.start_s + self.rise_s + self.width_s + self.fall_s
 
+    def corners(self):
+        up = self.start_s + self.rise_s
+        return [self.start_s, up, up + self.width_s, up + self.width_s + self.fall_s]
+
+    def max_abs(self, t0, t1):
+        """Exact, in closed form: |amplitude| where [t0, t1] meets the plateau (its
+        closure), else the value at the end of [t0, t1] nearer to it (robust to edges
+        far shorter than the resolution of the start time)."""
+        p0 = self.start_s + self.rise_s
+        p1 = p0 + self.width_s
+        before = jnp.where(self.rise_s > 0,
+                           jnp.clip((t1 - self.start_s) / jnp.where(self.rise_s > 0,
+                                                                    self.rise_s, 1.0), 0, 1),
+                           (t1 >= self.start_s).astype(jnp.result_type(self.rise_s)))
+        after = jnp.where(self.fall_s > 0,
+                          1 - jnp.clip((t0 - p1) / jnp.where(self.fall_s > 0, self.fall_s,
+                                                             1.0), 0, 1), 0.0)
+        # the plateau is [p0, p1], or [p0, p1) when the fall is a step (A(p1) = 0)
+        meets = (t1 >= p0) & jnp.where(self.fall_s > 0, t0 <= p1, t0 < p1)
+        shape = jnp.where(meets, 1.0, jnp.where(t1 < p0, before, after))
+        empty = (self.rise_s == 0) & (self.width_s == 0) & (self.fall_s == 0)
+        return jnp.abs(self.amplitude) * jnp.where(empty, 0.0, shape)
+
 
 def rectangular(amplitude, start_s, width_s, edge_s=0.0) -> Trapezoid:
     """A rectangular pulse of duration `width_s` (s) from `start_s` (s), with linear
@@ -74,6 +97,10 @@ class GaussianPulse(AbstractPulse):
     def support(self):
         return self.center_s - 8 * self.sigma_s, self.center_s + 8 * self.sigma_s
 
+    def max_abs(self, t0, t1):
+        """Exact: the value at the time of [t0, t1] nearest the centre."""
+        return jnp.abs(self(jnp.clip(self.center_s, t0, t1)))
+
 
 class Sinusoid(AbstractPulse):
     r"""$A(t) = A_0 \sin(2\pi f t + \varphi) + A_\mathrm{dc}$, for harmonic (lock-in)
@@ -93,6 +120,24 @@ class Sinusoid(AbstractPulse):
     def __call__(self, t):
         return self.amplitude * jnp.sin(2 * jnp.pi * self.frequency_hz * t
                                         + self.phase_rad) + self.offset
+
+    def max_abs(self, t0, t1):
+        """Exact: the larger of the values at t0 and t1 and, where the phase passes
+        pi/2 or 3pi/2 (mod 2 pi) inside [t0, t1], offset + amplitude or offset -
+        amplitude."""
+        two_pi = 2 * jnp.pi
+
+        def phase(t):
+            return two_pi * self.frequency_hz * t + self.phase_rad
+
+        def passes(at):
+            return (jnp.ceil((phase(t0) - at) / two_pi)
+                    <= jnp.floor((phase(t1) - at) / two_pi))
+
+        ends = jnp.maximum(jnp.abs(self(t0)), jnp.abs(self(t1)))
+        top = jnp.where(passes(jnp.pi / 2), jnp.abs(self.offset + self.amplitude), 0.0)
+        bottom = jnp.where(passes(1.5 * jnp.pi), jnp.abs(self.offset - self.amplitude), 0.0)
+        return jnp.maximum(ends, jnp.maximum(top, bottom))
 
 
 class PiecewiseLinear(AbstractPulse):
@@ -124,3 +169,6 @@ class PiecewiseLinear(AbstractPulse):
 
     def support(self):
         return self.times_s[0], self.times_s[-1]
+
+    def corners(self):
+        return [self.times_s[k] for k in range(jnp.shape(self.times_s)[0])]

@@ -6,6 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._params import InvalidParameterError
+from .._pulses.base import AbstractPulse
+from .._validate import check_int
 from .mtj import MTJ
 
 _STATES = {"parallel": 1.0, "antiparallel": -1.0}
@@ -18,10 +20,14 @@ def _state_m(device: MTJ, state: str):
     return _STATES[state] * p / jnp.linalg.norm(p)
 
 
-def _grid(pulse, num):
+def _grid(pulse, num, name):
     """`num` times spanning the pulse's support. Traceable (the energy is then
     differentiable in the pulse's timings, e.g. its width); concrete supports are
     checked to be finite."""
+    check_int("num", num, 2)
+    if not isinstance(pulse, AbstractPulse):
+        raise InvalidParameterError(f"{name} = {pulse!r}; it must be a pulse "
+                                    "(spinjax.Trapezoid, rectangular, GaussianPulse, ...).")
     lo, hi = pulse.support()
     lo, hi = jnp.min(jnp.asarray(lo)), jnp.max(jnp.asarray(hi))
     if not isinstance(lo, jax.core.Tracer) and not isinstance(hi, jax.core.Tracer):
@@ -45,10 +51,11 @@ def barrier_write_energy_J(device: MTJ, voltage_pulse, state: str = "parallel",
     the Joule heat of the tunnelling current in the state `state` ("parallel" or
     "antiparallel": the two bound the heat of a write that switches) plus the energy
     drawn to charge the junction capacitance once to the peak voltage and let it
-    discharge ($\tfrac12 C V^2$ stored, as much again lost in the driver). RESEARCH.md
-    section 4 quotes $E = V^2 t_p/R + C V^2$, which this is for a rectangular pulse.
+    discharge ($\tfrac12 C V^2$ stored, as much again lost in the driver). For a
+    rectangular pulse of width $t_p$ on a fixed resistance it reduces to the usual
+    estimate of a VCMA write, $E = V^2 t_p/R + C V^2$.
     """
-    t = _grid(voltage_pulse, num)
+    t = _grid(voltage_pulse, num, "voltage_pulse")
     v = jax.vmap(voltage_pulse)(t)
     m = _state_m(device, state)
     r = device.tmr.resistance(jnp.broadcast_to(m, (*v.shape, 3)).astype(v.dtype), v)
@@ -62,7 +69,7 @@ def channel_write_energy_J(device: MTJ, current_density_pulse, num: int = 2001):
     if device.channel_ohm is None:
         raise InvalidParameterError("device.channel_ohm is None: this junction has no "
                                     "heavy-metal channel (a two-terminal MTJ).")
-    t = _grid(current_density_pulse, num)
+    t = _grid(current_density_pulse, num, "current_density_pulse")
     j = jax.vmap(current_density_pulse)(t)
     current = j * device.channel_cross_section_m2
     return device.channel_ohm * _trapezoid(current**2, t)
@@ -70,6 +77,15 @@ def channel_write_energy_J(device: MTJ, current_density_pulse, num: int = 2001):
 
 def read_energy_J(device: MTJ, voltage_V, duration_s, state: str = "antiparallel"):
     """$V^2 t / R(\\theta, V) + C V^2$ of a read at `voltage_V` for `duration_s`, in J."""
+    for name, value, lo in (("voltage_V", voltage_V, -np.inf),
+                            ("duration_s", duration_s, 0.0)):
+        if not isinstance(value, jax.core.Tracer):
+            a = np.asarray(value) if not isinstance(value, str) else np.asarray(np.nan)
+            if not (np.issubdtype(a.dtype, np.number) and np.all(np.isfinite(a))
+                    and np.all(a >= lo)):
+                raise InvalidParameterError(
+                    f"{name} = {value!r}; it must be a finite number"
+                    + (" in [0, inf) s." if lo == 0 else " (V)."))
     m = _state_m(device, state)
     r = device.tmr.resistance(m, voltage_V)
     return voltage_V**2 * duration_s / r + device.capacitance_F() * voltage_V**2

@@ -1,4 +1,4 @@
-r"""A heavy-metal / in-plane CoFeB Hall bar: the device of paper B (RESEARCH.md, sec. 1).
+r"""A heavy-metal / in-plane CoFeB Hall bar: the device of paper B (arXiv:2002.09104).
 
 Geometry: current along $\hat x$ in a heavy metal (HM) below an in-plane magnet with
 its easy axis along $\hat y$ (collinear with the spin polarization $\boldsymbol\sigma$,
@@ -25,6 +25,7 @@ from .._readout.hall import HallReadout
 from .._sllg import SLLG
 from .._torques.base import torque_field_per_current
 from .._torques.sot import SpinOrbitTorque
+from ._args import check_finite, check_positive
 
 
 class HallBar(eqx.Module):
@@ -170,12 +171,17 @@ _COFEB = dict(Ms=1.1e6, t_fm_m=1.4e-9, alpha=0.01, H_k_A_per_m=1.6e3, M_eff_A_pe
               amr_ratio=2e-3, smr_ratio=-1e-3, ahe_ohm=1.0)
 
 
-def _cofeb_bar(defaults: dict, overrides: dict) -> HallBar:
+def _cofeb_bar(preset: str, defaults: dict, overrides: dict) -> HallBar:
     unknown = set(overrides) - set(defaults)
     if unknown:
         raise TypeError(f"unknown preset parameter(s) {sorted(unknown)}; valid: "
                         f"{sorted(defaults)}.")
     p = {**defaults, **overrides}
+    check_positive(preset, **{k: p[k] for k in ("width_m", "length_m", "rho_hm_ohm_m",
+                                                "rho_fm_ohm_m")})
+    check_finite(preset, **{k: p[k] for k in ("H_k_A_per_m", "M_eff_A_per_m", "xi_dl",
+                                              "xi_fl", "amr_ratio", "smr_ratio",
+                                              "umr_ratio", "ahe_ohm")})
     ms, t_f = p["Ms"], p["t_fm_m"]
     layer = FreeLayer(Ms=ms, alpha=p["alpha"], thickness_m=t_f,
                       area_m2=p["width_m"] * p["length_m"], temperature_K=p["temperature_K"])
@@ -235,7 +241,7 @@ def w_cofeb(**overrides) -> HallBar:
     Heavy metal:
 
     - `xi_dl` = -0.30: beta-W, spin Hall angle -0.30 to -0.33 (Pai et al., APL 101,
-      122404, 2012; RESEARCH.md: W -0.2 to -0.4).
+      122404, 2012).
     - `xi_fl` = -0.05: a field-like efficiency of a few percent, representative of
       W/CoFeB with in-plane CoFeB of this thickness (its effective field is comparable
       to the Oersted field: Skowronski et al., arXiv:1810.00641); not from paper B.
@@ -243,7 +249,7 @@ def w_cofeb(**overrides) -> HallBar:
     - `rho_hm_ohm_m` = 2.6e-6 Ohm m (260 uOhm cm, beta-W, Pai 2012).
     - `umr_ratio` = -2e-5 (sign of xi_DL).
     """
-    return _cofeb_bar({**_COFEB, "xi_dl": -0.30, "xi_fl": -0.05, "t_hm_m": 5e-9,
+    return _cofeb_bar("w_cofeb", {**_COFEB, "xi_dl": -0.30, "xi_fl": -0.05, "t_hm_m": 5e-9,
                        "rho_hm_ohm_m": 2.6e-6, "umr_ratio": -2e-5}, overrides)
 
 
@@ -253,13 +259,13 @@ def pt_cofeb(**overrides) -> HallBar:
     Heavy metal:
 
     - `xi_dl` = +0.07: Pt, 0.056-0.076 by ST-FMR (Liu et al., PRL 106, 036601, 2011);
-      0.05-0.15 across interfaces (Pai et al., PRB 92, 064426, 2015; RESEARCH.md).
+      0.05-0.15 across interfaces (Pai et al., PRB 92, 064426, 2015).
     - `xi_fl` = 0: the field-like torque of Pt with in-plane CoFeB is small; set to 0.
     - `t_hm_m` = 5 nm; `rho_hm_ohm_m` = 3e-7 Ohm m (30 uOhm cm, sputtered thin Pt is
       20-50 uOhm cm, Pai 2015).
     - `umr_ratio` = +2e-5 (sign of xi_DL, opposite to W).
     """
-    return _cofeb_bar({**_COFEB, "xi_dl": 0.07, "xi_fl": 0.0, "t_hm_m": 5e-9,
+    return _cofeb_bar("pt_cofeb", {**_COFEB, "xi_dl": 0.07, "xi_fl": 0.0, "t_hm_m": 5e-9,
                        "rho_hm_ohm_m": 3e-7, "umr_ratio": 2e-5}, overrides)
 
 

@@ -15,6 +15,8 @@ import jax.numpy as jnp
 
 from .._custom_types import PerJunction
 from .._torques.base import torque_field_per_current
+from .._validate import check_int
+from ._args import check_finite
 from .hallbar import HallBar
 
 
@@ -94,6 +96,9 @@ def switching_current(bar: HallBar, h_x_A_per_m=0.0, h_y_A_per_m=0.0, *,
     - `n_quad`: quadrature nodes (the integrand is made smooth by a substitution at the
       turning point, so the midpoint rule converges fast).
     """
+    check_int("n_quad", n_quad, 2)
+    check_int("n_iter", n_iter, 1)
+    check_finite("switching_current", h_x_A_per_m=h_x_A_per_m, h_y_A_per_m=h_y_A_per_m)
     hk, meff = bar.anisotropy_fields()
     layer = bar.model.layer
     scale = layer.alpha / (jnp.abs(bar.sot.xi_dl) * torque_field_per_current(layer))

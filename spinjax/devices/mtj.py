@@ -15,11 +15,24 @@ from .._readout.tmr import TMR, midpoint_threshold
 from .._save import Save
 from .._simulate import simulate
 from .._sllg import SLLG
+from .._validate import check_int, check_real
 
 
 def _drive_voltage(voltage_V):
     from .._drive import Drive
     return Drive(voltage_V=voltage_V)
+
+
+def _check_voltage(voltage_V):
+    """A concrete read or write voltage must be finite (scalar or per junction)."""
+    if isinstance(voltage_V, jax.core.Tracer):
+        return
+    try:
+        ok = bool(np.all(np.isfinite(np.asarray(voltage_V, np.float64))))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise InvalidParameterError(f"voltage_V = {voltage_V!r}; it must be finite (V).")
 
 
 def _zero_inputs(dtype):
@@ -80,6 +93,7 @@ class MTJ(eqx.Module):
     def read(self, m: Magnetization, voltage_V=0.1, threshold_ohm=None) -> jax.Array:
         """The bit of each junction (1: antiparallel side) at read bias `voltage_V`,
         with the midpoint threshold unless one is given; see :meth:`spinjax.TMR.read`."""
+        _check_voltage(voltage_V)
         if threshold_ohm is None:
             threshold_ohm = midpoint_threshold(self.tmr, voltage_V)
         return self.tmr.read(m, threshold_ohm, voltage_V)
@@ -93,6 +107,9 @@ class MTJ(eqx.Module):
         ``(bits, m_after)``. Reading the antiparallel state with a positive voltage
         pushes it towards parallel (read disturb); the parallel state is stabilized.
         """
+        check_real("duration_s", duration_s, 0.0, closed_lo=False, unit="s")
+        check_real("dt", dt, 0.0, closed_lo=False, unit="s")
+        _check_voltage(voltage_V)
         sol = simulate(self.model, m, t1=duration_s, dt=dt, key=key,
                        drive=_drive_voltage(voltage_V))
         return self.read(sol.m, voltage_V, threshold_ohm), sol.m
@@ -106,6 +123,7 @@ class MTJ(eqx.Module):
         $\mathbf m$); the circle is sampled at `num_angles`. A field $H$ along the
         hard direction lowers it to $E_b (1 - H/H_K)^2$ (Stoner-Wohlfarth).
         """
+        check_int("num_angles", num_angles, 3)
         dtype = jnp.result_type(self.model.layer.Ms)
         u = jnp.asarray(self.easy_axis, dtype)
         u = u / jnp.linalg.norm(u)
@@ -151,6 +169,8 @@ class MTJ(eqx.Module):
             raise InvalidParameterError(f"shape = {shape}: an empty array of junctions; "
                                         f"every size must be >= 1.")
         shape = tuple(np.atleast_1d(shape).tolist()) if np.size(shape) else ()
+        check_real("t_s", t_s, 0.0, closed_lo=False, unit="s")
+        check_real("dt", dt, 0.0, closed_lo=False, unit="s")
         dtype = jnp.result_type(self.model.layer.Ms, jnp.float32)
         model = eqx.tree_at(lambda mdl: mdl.layer.alpha, self.model,
                             jnp.ones_like(jnp.asarray(self.model.layer.alpha, dtype)))

@@ -9,6 +9,7 @@ from .._layer import FreeLayer, ellipse_area
 from .._readout.tmr import TMR
 from .._sllg import SLLG
 from .._torques.sot import SpinOrbitTorque
+from ._args import check_positive
 from .mtj import MTJ
 
 
@@ -39,6 +40,11 @@ def sot_mtj(*, length_m=180e-9, width_m=60e-9, thickness_m=1.6e-9, Ms=1.0e6,
     $J_{c0} \approx 3.8$ MA/cm$^2$, i.e. 38 uA through the channel's 1e-15 m$^2$
     cross section (channel resistance 1.04 kOhm). Arguments in SI units; arrays allowed.
     """
+    check_positive("sot_mtj",
+                   length_m=length_m, width_m=width_m, ra_ohm_m2=ra_ohm_m2,
+                   channel_width_m=channel_width_m, channel_length_m=channel_length_m,
+                   channel_thickness_m=channel_thickness_m,
+                   channel_resistivity_ohm_m=channel_resistivity_ohm_m)
     area = ellipse_area(width_m, length_m)
     layer = FreeLayer(Ms=Ms, alpha=alpha, thickness_m=thickness_m, area_m2=area,
                       temperature_K=temperature_K)

@@ -8,6 +8,7 @@ from .._readout.tmr import TMR
 from .._sllg import SLLG
 from .._torques.bias_stt import BiasDrivenSTT
 from .._torques.stt import SlonczewskiSTT
+from ._args import check_positive
 from .mtj import MTJ
 
 
@@ -34,6 +35,7 @@ def stt_mtj(*, diameter_m=40e-9, thickness_m=1.3e-9, Ms=1.1e6, alpha=0.027,
     al. report 3.9), i.e. about 51 uA, 0.73 V across the parallel state's 14 kOhm.
     Arguments in SI units; arrays allowed (device variation).
     """
+    check_positive("stt_mtj", diameter_m=diameter_m, ra_ohm_m2=ra_ohm_m2)
     area = disk_area(diameter_m)
     layer = FreeLayer(Ms=Ms, alpha=alpha, thickness_m=thickness_m, area_m2=area,
                       temperature_K=temperature_K)

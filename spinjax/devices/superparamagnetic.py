@@ -8,6 +8,7 @@ from .._readout.tmr import TMR
 from .._sllg import SLLG
 from .._torques.bias_stt import BiasDrivenSTT
 from .._torques.stt import SlonczewskiSTT
+from ._args import check_positive
 from .mtj import MTJ
 
 
@@ -33,6 +34,7 @@ def superparamagnetic_mtj(*, diameter_m=20e-9, thickness_m=1.5e-9, Ms=1.1e6,
     at 300 K, with $\alpha$ = 0.05 to reach dwell times of a few ns, so that its
     telegraph noise is affordable to simulate. Arguments in SI units; arrays allowed.
     """
+    check_positive("superparamagnetic_mtj", diameter_m=diameter_m, ra_ohm_m2=ra_ohm_m2)
     area = disk_area(diameter_m)
     layer = FreeLayer(Ms=Ms, alpha=alpha, thickness_m=thickness_m, area_m2=area,
                       temperature_K=temperature_K)

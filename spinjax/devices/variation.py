@@ -1,6 +1,7 @@
 """Device-to-device variation: arrays of devices drawn from parameter distributions."""
 
 import inspect
+import numbers
 from collections.abc import Callable, Mapping
 
 import equinox as eqx
@@ -9,12 +10,23 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._params import InvalidParameterError
+from .._validate import check_int, check_real
+
+
+def _check_sigma(owner, sigma):
+    """A concrete relative sigma must be a finite number in [0, 1)."""
+    if isinstance(sigma, jax.core.Tracer):
+        return
+    check_real(f"{owner}.relative_sigma", sigma, 0.0, 1.0, closed_hi=False)
 
 
 class Normal(eqx.Module):
     """$x = x_0 (1 + s z)$, $z \\sim N(0, 1)$: a normal spread of relative sigma $s$."""
 
     relative_sigma: float
+
+    def __check_init__(self):
+        _check_sigma(type(self).__name__, self.relative_sigma)
 
     def draw(self, key, nominal, shape, dtype):
         z = jax.random.normal(key, shape, dtype)
@@ -27,23 +39,30 @@ class LogNormal(eqx.Module):
 
     relative_sigma: float
 
+    def __check_init__(self):
+        _check_sigma(type(self).__name__, self.relative_sigma)
+
     def draw(self, key, nominal, shape, dtype):
         z = jax.random.normal(key, shape, dtype)
         return jnp.asarray(nominal, dtype) * jnp.exp(self.relative_sigma * z)
 
 
 def _check(n, spreads, params):
-    if int(n) < 1:
+    if isinstance(n, numbers.Integral) and not isinstance(n, bool) and n < 1:
         raise InvalidParameterError(
             f"n = {n}: an empty array of devices; the valid range of n is [1, inf).")
+    check_int("n", n)
+    if not isinstance(spreads, Mapping):
+        raise InvalidParameterError(f"spreads = {spreads!r}; it must be a mapping from "
+                                    "parameter names to Normal or LogNormal.")
     for name, spread in spreads.items():
         if name not in params:
             raise InvalidParameterError(
                 f"spreads names {name!r}, which is not a parameter of the preset; its "
                 f"parameters are {sorted(params)}.")
         if not isinstance(spread, (Normal, LogNormal)):
-            raise TypeError(f"spreads[{name!r}] must be Normal or LogNormal; got "
-                            f"{type(spread).__name__}.")
+            raise InvalidParameterError(f"spreads[{name!r}] must be Normal or LogNormal; "
+                                        f"got {type(spread).__name__}.")
         s = float(spread.relative_sigma)
         if not (np.isfinite(s) and 0 <= s < 1):
             raise InvalidParameterError(

@@ -10,6 +10,7 @@ from .._readout.tmr import TMR
 from .._sllg import SLLG
 from .._torques.bias_stt import BiasDrivenSTT
 from .._torques.stt import SlonczewskiSTT
+from ._args import check_finite, check_positive
 from .mtj import MTJ
 
 
@@ -28,7 +29,7 @@ def vcma_mtj(*, diameter_m=60e-9, thickness_m=1.1e-9, Ms=1.1e6, alpha=0.02,
     (:class:`spinjax.BiasDrivenSTT`); positive $V$ lowers the anisotropy.
 
     Where the numbers come from. The device of paper A (Cheng et al., Nat. Commun. 16,
-    5022, 2025) was not available to us (RESEARCH.md, section 1); these are
+    5022, 2025) was not available to us beyond its abstract; these are
     representative CoFeB/MgO MeRAM values within the ranges of Maruyama et al.,
     Nat. Nanotechnol. 4, 158 (2009) ($\xi$ 30-100 fJ/(V m)), Amiri and Wang, SPIN 2,
     1240002 (2012) and Kanai et al., APL 101, 122403 (2012) (precessional VCMA switching
@@ -44,6 +45,8 @@ def vcma_mtj(*, diameter_m=60e-9, thickness_m=1.1e-9, Ms=1.1e6, alpha=0.02,
     an array over the junction axes (device-to-device variation,
     :func:`spinjax.devices.sample_devices`).
     """
+    check_positive("vcma_mtj", diameter_m=diameter_m, ra_ohm_m2=ra_ohm_m2)
+    check_finite("vcma_mtj", bias_field_A_per_m=bias_field_A_per_m)
     area = disk_area(diameter_m)
     layer = FreeLayer(Ms=Ms, alpha=alpha, thickness_m=thickness_m, area_m2=area,
                       temperature_K=temperature_K)

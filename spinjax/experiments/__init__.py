@@ -2,13 +2,13 @@
 ``to_json()`` and ``plot(path)``, and a ``spinjax`` command-line subcommand."""
 
 from ._stats import wilson_interval
-from .rh_loop import RHLoop, rh_loop
+from .rh_loop import RHLoop, SweepTooFastWarning, rh_loop
 from .switching import (
     SwitchingMap, WriteErrorRate, first_maximum, half_precession_period_s, switching_map,
     write_error_rate)
 
 __all__ = [
-    "RHLoop", "SwitchingMap", "WriteErrorRate", "first_maximum",
+    "RHLoop", "SweepTooFastWarning", "SwitchingMap", "WriteErrorRate", "first_maximum",
     "half_precession_period_s", "rh_loop", "switching_map", "wilson_interval",
     "write_error_rate",
 ]

@@ -26,3 +26,17 @@ def wilson_interval(successes, trials, confidence: float = 0.95):
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def clopper_pearson_upper(successes, trials, confidence: float = 0.95):
+    r"""One-sided Clopper-Pearson upper bound of a binomial proportion (Clopper and
+    Pearson, Biometrika 26, 404, 1934): the $p$ at which $P(K \le k) = 1 - c$, i.e.
+    the $c$ quantile of Beta$(k + 1, n - k)$; 1 for $k = n$. At $k = 0$ it is
+    $1 - (1 - c)^{1/n} \approx -\ln(1 - c)/n$ (3/n at 95 %)."""
+    k = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    if np.any(n < 1) or np.any(k < 0) or np.any(k > n):
+        raise ValueError(f"need 0 <= successes <= trials and trials >= 1; got {k}, {n}.")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upper = np.where(k >= n, 1.0, stats.beta.ppf(confidence, k + 1, np.maximum(n - k, 1)))
+    return float(upper) if upper.ndim == 0 else upper

@@ -20,7 +20,9 @@ from .._pulses.shapes import Sinusoid
 from .._readout.hall import harmonic_voltages
 from .._save import Save
 from .._simulate import simulate
+from .._validate import check_int, check_real
 from ..devices.hallbar import HallBar
+from ._args import finite_array
 
 
 def harmonic_hall_analytic(bar: HallBar, phi_rad, h_ext_A_per_m, j0_A_per_m2):
@@ -42,6 +44,11 @@ def harmonic_hall_analytic(bar: HallBar, phi_rad, h_ext_A_per_m, j0_A_per_m2):
     thermal terms; their sign convention for $V_{2\omega}$ is opposite). Valid for
     $m\parallel H$, i.e. $H \gg H_k$ or $\varphi \in \{0, \pi/2\}$, and small tilts.
     """
+    if not any(isinstance(x, jax.core.Tracer) for x in (phi_rad, h_ext_A_per_m,
+                                                        j0_A_per_m2)):
+        finite_array("phi_rad", phi_rad, unit="rad")
+        check_real("h_ext_A_per_m", h_ext_A_per_m, unit="A/m")
+        check_real("j0_A_per_m2", j0_A_per_m2, unit="A/m^2")
     hk, meff = bar.anisotropy_fields()
     ro = bar.readout
     phi = jnp.asarray(phi_rad)
@@ -83,10 +90,9 @@ class HarmonicHallResult:
 
     def plot(self, path) -> None:
         """Write a PNG of V_1w and V_2w against the field angle."""
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
+        from matplotlib.figure import Figure   # no pyplot: no global figure state
+        fig = Figure(figsize=(9, 3.5))
+        ax = fig.subplots(1, 2)
         deg = np.rad2deg(self.phi_rad)
         for a, sim, ana, name in ((ax[0], self.v1w, self.v1w_analytic, r"$V_{1\omega}$"),
                                   (ax[1], self.v2w, self.v2w_analytic, r"$V_{2\omega}$")):
@@ -96,7 +102,6 @@ class HarmonicHallResult:
         ax[0].legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(path, dpi=100)
-        plt.close(fig)
 
 
 def harmonic_hall(bar: HallBar, phi_rad, h_ext_A_per_m: float, j0_A_per_m2: float, *,
@@ -110,12 +115,19 @@ def harmonic_hall(bar: HallBar, phi_rad, h_ext_A_per_m: float, j0_A_per_m2: floa
     $J_0\sin(2\pi f t)$ flows for `settle_periods` + `periods` periods; $R_{xy}(t)$ is
     sampled `samples_per_period` times a period and the lock-in
     (:func:`spinjax.harmonic_voltages`) runs over the last `periods` periods with
-    $I(t)$ from :meth:`HallBar.current_A`. $1/f$ must be a multiple of
-    `samples_per_period` steps `dt`. Quasi-static (comparable with the analytic
-    formula) when $2\pi f$ is far below the relaxation rate
+    $I(t)$ from :meth:`HallBar.current_A`. $1/f$ must be `samples_per_period` (>= 5,
+    to resolve the second harmonic) times a whole number of steps `dt`. Quasi-static
+    (comparable with the analytic formula) when $2\pi f$ is far below the relaxation rate
     $\alpha\gamma_0(H_\perp + H_\parallel)/2$.
     """
-    phi = np.asarray(phi_rad, np.float64).reshape(-1)
+    phi = finite_array("phi_rad", phi_rad, unit="rad")
+    h_ext_A_per_m = check_real("h_ext_A_per_m", h_ext_A_per_m, unit="A/m")
+    j0_A_per_m2 = check_real("j0_A_per_m2", j0_A_per_m2, unit="A/m^2")
+    frequency_hz = check_real("frequency_hz", frequency_hz, 0.0, closed_lo=False, unit="Hz")
+    dt = check_real("dt", dt, 0.0, closed_lo=False, unit="s")
+    samples_per_period = check_int("samples_per_period", samples_per_period, 5)
+    settle_periods = check_int("settle_periods", settle_periods, 0)
+    periods = check_int("periods", periods, 1)
     steps = 1.0 / (frequency_hz * dt * samples_per_period)
     every = int(round(steps))
     if every < 1 or abs(steps - every) > 1e-6 * every:

@@ -26,9 +26,11 @@ from .._params import InvalidParameterError
 from .._pulses.shapes import Trapezoid
 from .._save import Save
 from .._simulate import simulate
+from .._validate import check_real
 from ..constants import E_CHARGE, HBAR, MU0
 from ..devices.hallbar import HallBar, liu_critical_current
 from ..devices.inplane_switching import switching_current
+from ._args import finite_array
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,10 +97,9 @@ class PumpProbeResult:
 
     def plot(self, path) -> None:
         """Write a PNG: the switching loops, the field sweep, and J_c against 1/width."""
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+        from matplotlib.figure import Figure   # no pyplot: no global figure state
+        fig = Figure(figsize=(14, 4))
+        ax = fig.subplots(1, 3)
         for w in range(len(self.widths_s)):
             for b, style in ((0, "-o"), (1, "--s")):
                 ax[0].plot(self.j_pump / 1e10, 1e3 * self.loop_d[b, w], style, ms=3,
@@ -129,7 +130,6 @@ class PumpProbeResult:
         ax[2].legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(path, dpi=100)
-        plt.close(fig)
 
 
 def _grid(x, slot, name):
@@ -180,8 +180,9 @@ def run_pump_probe(bar: HallBar, j_pump, widths_s, h_sweep, *, j_probe: float,
     this conversion underestimates $|\xi_{DL}|$ there; `given` holds both currents.
 
     Paper B's text was not available to us beyond its abstract (arXiv:2002.09104): the
-    probe model is RESEARCH.md's, the loop and field-shift analyses are the standard
-    ones for such data and are stated here so that they can be checked.
+    probe model is the one stated in this module's docstring (AMR under the
+    current-induced field shift, plus UMR), and the loop and field-shift analyses are
+    the standard ones for such data, stated here so that they can be checked.
 
     **Arguments:** `bar` (its model must hold a :class:`spinjax.Zeeman` term, which
     reads the fields); `j_pump` (P,) HM current densities in A/m$^2$ of both signs,
@@ -190,9 +191,19 @@ def run_pump_probe(bar: HallBar, j_pump, widths_s, h_sweep, *, j_probe: float,
     state is stable; `j_probe` in A/m$^2$ (well below $J_c$); `h_x` in A/m; `dt` the
     step in s; `key` a PRNG key (needed at T > 0); `dtype` the precision.
     """
-    j_pump = np.sort(np.asarray(j_pump, np.float64))
-    widths = np.asarray(widths_s, np.float64).reshape(-1)
-    h_sweep = np.sort(np.asarray(h_sweep, np.float64))
+    j_pump = np.sort(finite_array("j_pump", j_pump))
+    widths = finite_array("widths_s", widths_s, 0.0, "s")
+    h_sweep = np.sort(finite_array("h_sweep", h_sweep))
+    j_probe = check_real("j_probe", j_probe)
+    if j_probe == 0:
+        raise InvalidParameterError("j_probe = 0: the probe reads R(+j) - R(-j), which "
+                                    "vanishes without a probe current; it must be non-zero.")
+    h_x = check_real("h_x", h_x, unit="A/m")
+    dt = check_real("dt", dt, 0.0, closed_lo=False, unit="s")
+    slot_s = check_real("slot_s", slot_s, 0.0, closed_lo=False, unit="s")
+    for name, x in (("relax_s", relax_s), ("probe_s", probe_s), ("edge_s", edge_s)):
+        check_real(name, x, 0.0, unit="s")
+    tilt_deg = check_real("tilt_deg", tilt_deg, -90.0, 90.0, unit="deg")
     P, W, F = j_pump.size, widths.size, h_sweep.size
     s = np.array([-1.0, 1.0])
     # junction layout: loops (2, W, P) then field sweep (2, F)
@@ -279,7 +290,23 @@ def _shift_fit(h, rp, rm, n_iter=8):
 
 def analyse_pump_probe(bar: HallBar, j_pump, widths, h_sweep, loop_d, r_plus, r_minus,
                        j_probe, h_x) -> PumpProbeResult:
-    """The analysis of :func:`run_pump_probe` on given data (see its docstring)."""
+    """The analysis of :func:`run_pump_probe` on given data (see its docstring):
+    `j_pump` (P,), `widths` (W,), `h_sweep` (2, F), `loop_d` (2, W, P), `r_plus` and
+    `r_minus` (2, F), all finite."""
+    j_pump = finite_array("j_pump", j_pump)
+    widths = finite_array("widths", widths, 0.0, "s")
+    shapes = {"h_sweep": (2, None), "loop_d": (2, widths.size, j_pump.size),
+              "r_plus": (2, None), "r_minus": (2, None)}
+    arrays = {"h_sweep": h_sweep, "loop_d": loop_d, "r_plus": r_plus, "r_minus": r_minus}
+    n_fields = np.shape(h_sweep)[-1] if np.ndim(h_sweep) == 2 else -1
+    for name, want in shapes.items():
+        want = tuple(n_fields if w is None else w for w in want)
+        a = np.asarray(arrays[name], np.float64)
+        if a.shape != want or n_fields < 1 or not np.all(np.isfinite(a)):
+            raise InvalidParameterError(f"{name} has shape {a.shape}; it must be a finite "
+                                        f"array of shape {want} (F >= 1 fields).")
+    h_sweep, loop_d, r_plus, r_minus = (np.asarray(arrays[k], np.float64) for k in (
+        "h_sweep", "loop_d", "r_plus", "r_minus"))
     W = widths.size
     # state from D: nearest of the two reference levels (smallest |J_p| of each branch)
     ref = loop_d[:, :, np.argmin(np.abs(j_pump))]                      # (2, W)

@@ -38,6 +38,7 @@ import numpy as np
 import optax
 
 from .._params import InvalidParameterError
+from .._validate import check_real
 from ..constants import E_CHARGE, HBAR, MU0
 from ..devices.hallbar import HallBar
 from .pump_probe import PumpProbeResult
@@ -297,6 +298,7 @@ def fit_pump_probe(bar: HallBar, result: PumpProbeResult, *, voltage_rms_V: floa
        M_\mathrm{eff}/2)$; 0: taken as exact).
     """
     _check_positive("voltage_rms_V", voltage_rms_V)
+    check_real("prefactor_rel_sigma", prefactor_rel_sigma, 0.0)
     _check_finite(loop_d=result.loop_d, sweep_r_plus=result.sweep_r_plus,
                   sweep_r_minus=result.sweep_r_minus)
     sigma = read_noise_ohm(bar, result.j_probe, voltage_rms_V)

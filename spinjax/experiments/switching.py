@@ -3,6 +3,7 @@ the precessional window and write error rates."""
 
 import dataclasses
 import json
+import time
 
 import jax
 import jax.numpy as jnp
@@ -13,19 +14,13 @@ from .._increments import AbstractIncrements, GaussianIncrements
 from .._params import InvalidParameterError
 from .._pulses.shapes import Trapezoid
 from .._simulate import simulate
+from .._validate import check_choice, check_int, check_real
 from ..constants import GAMMA0
 from ..devices.mtj import MTJ
-from ._stats import wilson_interval
+from ._args import broadcasts, finite_array, initial_thermal_state
+from ._stats import clopper_pearson_upper, wilson_interval
 
 _INPUTS = ("voltage_V", "j_sot_A_per_m2", "j_stt_A_per_m2", "field_A_per_m")
-
-
-def _positive_array(name, x):
-    a = np.atleast_1d(np.asarray(x, dtype=np.float64))
-    if a.ndim != 1 or a.size < 1 or not np.all(np.isfinite(a)):
-        raise InvalidParameterError(f"{name} must be a non-empty 1-d array of finite "
-                                    f"values; got {np.asarray(x)!r}.")
-    return a
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,13 +58,11 @@ class SwitchingMap:
             json.dump(self.to_json(), f, indent=1)
 
     def plot(self, path):
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure   # no pyplot: no global figure state
         lo, hi = self.ci
-        fig, axes = plt.subplots(1, 2 if len(self.widths_s) > 1 else 1,
-                                 figsize=(10 if len(self.widths_s) > 1 else 5, 3.8),
-                                 squeeze=False)
+        two = len(self.widths_s) > 1
+        fig = Figure(figsize=(10 if two else 5, 3.8))
+        axes = fig.subplots(1, 2 if two else 1, squeeze=False)
         ax = axes[0, 0]
         for i, w in enumerate(self.widths_s):
             ax.errorbar(self.amplitudes, self.p[i],
@@ -84,7 +77,6 @@ class SwitchingMap:
             fig.colorbar(im, ax=axes[0, 1], label="P_sw")
         fig.tight_layout()
         fig.savefig(path, dpi=120)
-        plt.close(fig)
 
 
 def switching_map(device: MTJ, amplitudes, widths_s, *, n: int, key, dt: float = 2e-12,
@@ -103,20 +95,23 @@ def switching_map(device: MTJ, amplitudes, widths_s, *, n: int, key, dt: float =
     each grid point has its own thermal noise. A device with variation (leaves of
     shape (n,)) is the same array of devices at every grid point.
     """
-    amps = _positive_array("amplitudes", amplitudes)
-    widths = _positive_array("widths_s", widths_s)
-    if np.any(widths < 0):
-        raise InvalidParameterError(f"widths_s = {widths.tolist()}: the valid range of a "
-                                    f"pulse width is [0, inf) s.")
-    if input_name not in _INPUTS[:3]:
-        raise InvalidParameterError(f"input_name = {input_name!r}; valid: {_INPUTS[:3]}.")
-    if int(n) < 1:
-        raise InvalidParameterError(f"n = {n}: an empty array; the valid range is [1, inf).")
-    n = int(n)
+    amps = finite_array("amplitudes", amplitudes)
+    widths = finite_array("widths_s", widths_s, 0.0, "s")
+    check_choice("input_name", input_name, _INPUTS[:3])
+    n = check_int("n", n)
+    dt = check_real("dt", dt, 0.0, closed_lo=False, unit="s")
+    for name, value in (("edge_s", edge_s), ("delay_s", delay_s), ("settle_s", settle_s)):
+        check_real(name, value, 0.0, unit="s")
+    check_choice("start_well", start_well, (1, -1))
+    if m0 is not None:
+        shape = np.shape(m0)
+        if not broadcasts(shape, (len(widths), len(amps), n, 3)):
+            raise InvalidParameterError(f"m0 has shape {shape}; it must broadcast to "
+                                        f"(n, 3) = ({n}, 3).")
     dtype = jnp.result_type(device.model.layer.Ms, jnp.float32)
     k_init, k_run = jax.random.split(key)
     if m0 is None:
-        m0 = device.thermal_state(k_init, (n,), well=start_well)
+        m0 = initial_thermal_state(device, k_init, (n,), start_well, dt)
     m0 = jnp.broadcast_to(jnp.asarray(m0, dtype), (len(widths), len(amps), n, 3))
     pulse = Trapezoid(amplitude=jnp.asarray(amps, dtype)[None, :, None],
                       start_s=jnp.asarray(delay_s, dtype),
@@ -136,8 +131,16 @@ def first_maximum(widths_s, p, fraction: float = 0.9) -> float:
     least `fraction` of its maximum: the first precessional peak (robust to the
     $P \approx 1/2$ shoulder a pulse leaves when it ends with $\mathbf m$ above the
     saddle energy, where the outcome is decided by damping and noise)."""
-    w = np.asarray(widths_s, np.float64)
-    p = np.asarray(p, np.float64)
+    w = finite_array("widths_s", widths_s)
+    p = finite_array("p", p, 0.0)
+    if p.shape != w.shape:
+        raise InvalidParameterError(f"p has shape {p.shape} and widths_s {w.shape}; "
+                                    "they must match.")
+    fraction = check_real("fraction", fraction, 0.0, 1.0, closed_lo=False)
+    if not p.max() > 0:
+        raise InvalidParameterError("p is 0 at every width: nothing switched, so there is "
+                                    "no maximum (widen the range of widths or raise the "
+                                    "amplitude).")
     high = p >= fraction * p.max()
     first = int(np.argmax(high))
     last = first
@@ -150,43 +153,117 @@ def half_precession_period_s(field_A_per_m) -> float:
     r"""$\pi / (\gamma_0 H)$: half the period of free precession about a field $H$ (A/m),
     where a compensated ($K_\mathrm{eff}(V) = 0$) VCMA junction, started near
     $+\hat z$, reaches $-\hat z$ (the first maximum of the precessional window)."""
-    return float(np.pi / (GAMMA0 * abs(float(field_A_per_m))))
+    h = check_real("field_A_per_m", field_A_per_m, unit="A/m")
+    if h == 0:
+        raise InvalidParameterError("field_A_per_m = 0: a field of zero does not precess "
+                                    "the magnetization (infinite period); it must be "
+                                    "non-zero.")
+    return float(np.pi / (GAMMA0 * abs(h)))
 
 
 @dataclasses.dataclass(frozen=True)
 class WriteErrorRate:
-    """Errors (junctions that did not switch) out of `trials` at one pulse."""
+    """Errors (junctions that did not switch) out of `trials` at one pulse.
+
+    `trials` is the number of junctions actually simulated: the requested number
+    `trials_requested` rounded up to whole batches (the two differ when the batch size
+    does not divide it; :attr:`rounded_up` says so)."""
 
     amplitude: float
     width_s: float
     errors: int
     trials: int
+    trials_requested: int | None = None
+
+    def __post_init__(self):
+        if self.trials_requested is None:
+            object.__setattr__(self, "trials_requested", self.trials)
 
     @property
     def wer(self) -> float:
         return self.errors / self.trials
 
+    @property
+    def rounded_up(self) -> bool:
+        return self.trials != self.trials_requested
+
+    @property
+    def upper_bound(self) -> float:
+        """The one-sided 95 % Clopper-Pearson upper bound of the rate: the rate whose
+        probability of giving at most `errors` errors in `trials` is 5 %; for 0 errors
+        $1 - 0.05^{1/n} \\approx 3/n$ (the "rule of three")."""
+        return clopper_pearson_upper(self.errors, self.trials)
+
     def to_json(self) -> dict:
+        """With 0 errors the rate is not measured, only bounded: `wer_is_upper_bound`
+        is then true and `wer_upper95` (one-sided) is the number to quote."""
         lo, hi = wilson_interval(self.errors, self.trials)
         return {"amplitude": self.amplitude, "width_s": self.width_s, "errors": self.errors,
-                "trials": self.trials, "wer": self.wer, "wilson95_low": float(lo),
+                "trials": self.trials, "trials_requested": self.trials_requested,
+                "trials_rounded_up": self.rounded_up, "wer": self.wer,
+                "wer_is_upper_bound": self.errors == 0,
+                "wer_upper95": self.upper_bound, "wilson95_low": float(lo),
                 "wilson95_high": float(hi)}
+
+    def plot(self, path):
+        """The rate with its Wilson 95 % interval on a log axis; with 0 errors the
+        one-sided 95 % upper bound, drawn as a bound (a downward arrow), not a point."""
+        from matplotlib.figure import Figure   # no pyplot: no global figure state
+        fig = Figure(figsize=(4, 3.5))
+        ax = fig.subplots()
+        if self.errors == 0:
+            ub = self.upper_bound
+            ax.plot([0], [ub], marker="_", ms=24, mew=2, ls="", color="C0",
+                    label=f"WER < {ub:.2g} (95 %)")
+            ax.annotate("", xy=(0, 0.3 * ub), xytext=(0, ub),
+                        arrowprops=dict(arrowstyle="->", color="C0"))
+            ax.set_ylim(0.1 * ub, 10 * ub)
+            ax.legend(fontsize=8)
+            ylabel = "WER (one-sided 95 % upper bound)"
+        else:
+            lo, hi = (float(x) for x in wilson_interval(self.errors, self.trials))
+            ax.errorbar([0], [self.wer], yerr=[[self.wer - lo], [hi - self.wer]],
+                        marker="o", capsize=3)
+            ylabel = "write error rate (Wilson 95 %)"
+        ax.set(yscale="log", ylabel=ylabel, xticks=[],
+               title=f"{self.errors} errors / {self.trials} trials")
+        fig.tight_layout()
+        fig.savefig(path, dpi=120)
 
 
 def write_error_rate(device: MTJ, amplitude, width_s, *, trials: int, key,
-                     batch: int = 65536, **kwargs) -> WriteErrorRate:
+                     batch: int = 65536, progress=None, **kwargs) -> WriteErrorRate:
     """The write error rate $1 - P_\\mathrm{sw}$ from `trials` junctions, simulated in
     batches of `batch` (each its own key from ``fold_in``; memory of one batch), so
     rates down to $10^{-5}$ and below are reachable with $10^6$ trials or more.
     Keyword arguments go to :func:`switching_map` (dt, edge_s, settle_s, input_name,
-    noise). A device with variation must have leaves of shape (batch,)."""
-    if int(trials) < 1:
-        raise InvalidParameterError(f"trials = {trials}; the valid range is [1, inf).")
-    n_batches = -(-int(trials) // int(batch))
-    size = min(int(batch), int(trials))
+    noise). A device with variation must have leaves of shape (batch,).
+
+    The trials are rounded up to whole batches: the result's `trials` is the number
+    run, `trials_requested` the number asked for. `progress`, if given, is called after
+    each batch with a dict ``{"trials_done", "trials_total", "errors", "elapsed_s",
+    "batch"}``: trials and errors so far, the trials that will be run in all, the
+    seconds since the call began, and the index of the batch just finished (0-based,
+    the index folded into `key`).
+    """
+    trials = check_int("trials", trials)
+    batch = check_int("batch", batch)
+    amplitude = check_real("amplitude", amplitude)
+    width_s = check_real("width_s", width_s, 0.0, unit="s")
+    if progress is not None and not callable(progress):
+        raise InvalidParameterError(f"progress = {progress!r}; it must be a callable "
+                                    "taking one dict, or None.")
+    n_batches = -(-trials // batch)
+    size = min(batch, trials)
+    total = n_batches * size
     errors = 0
+    start = time.perf_counter()
     for b in range(n_batches):  # batches of a large array, not junctions or time steps
         res = switching_map(device, [amplitude], [width_s], n=size,
                             key=jax.random.fold_in(key, b), **kwargs)
         errors += size - int(res.switched[0, 0])
-    return WriteErrorRate(float(amplitude), float(width_s), errors, n_batches * size)
+        if progress is not None:
+            progress({"trials_done": (b + 1) * size, "trials_total": total,
+                      "errors": errors, "elapsed_s": time.perf_counter() - start,
+                      "batch": b})
+    return WriteErrorRate(amplitude, width_s, errors, total, trials)
