@@ -71,7 +71,7 @@ def tune_amplitude_by_gradient(device, schedule: CycleSchedule, key, target: flo
                                scale_V: float = 0.01, tol: float = 0.01, max_steps: int = 30,
                                noise: AbstractIncrements = RademacherIncrements(),
                                log=None) -> DesignResult:
-    """The shared amplitude (V) at which one write cycle reads 1 with probability
+    r"""The shared amplitude (V) at which one write cycle reads 1 with probability
     `target`, searched in [`lo_V`, `hi_V`] from its middle; `scale_V` is the smoothing
     width of the gradient estimator; `tol` the accepted $|P - p^*|$ of the running
     estimate. The default `tol` of 0.01 is $1/\sqrt{\text{bits}}$ for only $10^4$
