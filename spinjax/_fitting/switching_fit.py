@@ -45,6 +45,7 @@ import numpy as np
 import optax
 
 from .._drive import Drive
+from .._estimators.outcomes import check_timing
 from .._estimators.smoothing import smoothed_probability
 from .._increments import AbstractIncrements, RademacherIncrements
 from .._params import InvalidParameterError
@@ -62,6 +63,8 @@ def grid_outcome(preset: Callable, data: SwitchingData, *, start_s=0.1e-9, edge_
     points' pulse on n antithetic pairs of devices (junctions j and j + n share their
     noise) whose parameters (leaves of shape (2n,), keys among the preset's arguments)
     are shared by all points; ``paired=False`` gives all 2n junctions their own noise."""
+    check_timing(dt=dt, start_well=start_well, thermal_t_s=thermal_t_s, start_s=start_s,
+                 edge_s=edge_s, settle_s=settle_s)
     v = np.asarray(data.voltage_V, np.float64)
     w = np.asarray(data.width_s, np.float64)
     temps = np.asarray(data.temperature_K, np.float64)
@@ -206,17 +209,14 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
         raise InvalidParameterError(f"init = {init!r:.60}; it must be a dict naming at least "
                                     "one parameter to fit and its start.")
     names = tuple(init)
-    try:
-        import inspect
-        known = set(inspect.signature(preset).parameters)
-    except (TypeError, ValueError):   # a preset without a signature: not checked
-        known = set(names)
-    unknown = [k for k in names if k not in known]
-    if unknown:
-        raise InvalidParameterError(f"init names {unknown}, which {getattr(preset, '__name__', 'the preset')} "
-                                    f"does not take; valid names: {sorted(known)}.")
     for k in names:
         check_real(k, init[k], 0.0, closed_lo=False)   # fitted on a log scale
+    try:   # a device at the start: a name the preset does not take fails here
+        preset(**fixed, **{k: float(init[k]) for k in names})
+    except TypeError as err:
+        raise InvalidParameterError(f"init names {list(names)}, which "
+                                    f"{getattr(preset, '__name__', 'the preset')} does not "
+                                    f"all take: {err}.") from err
     n_pairs = check_int("n_pairs", n_pairs, 4, 2**24)
     max_steps = check_int("max_steps", max_steps, 1, 10_000)
     final_pair_factor = check_int("final_pair_factor", final_pair_factor, 1, 1024)
