@@ -27,7 +27,8 @@ class SwitchingData:
     def __post_init__(self):
         n = len(self.voltage_V)
         if n == 0:
-            raise InvalidParameterError("the data have no rows; at least one is needed.")
+            raise InvalidParameterError("voltage_V (and every column) has no rows; the data "
+                                        "need at least one.")
         for name in ("width_s", "switches", "trials", "temperature_K"):
             if len(getattr(self, name)) != n:
                 raise InvalidParameterError(f"column {name} has {len(getattr(self, name))} "
