@@ -18,9 +18,9 @@ pathwise gradient is carried by the rare junctions crossing at $t_1$, with heavy
 tails (measured while this module was written: over 2000 steps with thermally
 activated switching, the pathwise gradient of $\langle m_z\rangle$ was 0.40 where
 central finite differences with common random numbers gave 0.51-0.57, depending on
-the difference step), so its Monte Carlo mean is unreliable. Evaluated at the end of a pulse, while the
-state still moves, it is smooth and of low variance but estimates the probability of
-being past the equator at that time, not of switching. Use it as a training signal
+the difference step), so its Monte Carlo mean is unreliable. Evaluated at the end of
+a pulse, while the state still moves, it is smooth and of low variance but estimates
+the probability of being past the equator at that time, not of switching. Use it as a training signal
 (pulse design, co-design), with $\tau$ and $t_1$ as the knobs, and check the result
 with the unbiased :func:`spinjax.smoothed_probability` estimator.
 """

@@ -121,7 +121,7 @@ def tune_amplitude(device, schedule: CycleSchedule, key: PRNGKeyArray, target: f
     whether the bias is shown to be below the tolerance $0.1/\sqrt{\text{bits}}$ that
     so many bits need (a bias $\epsilon$ shifts NIST's frequency statistic by
     $2\epsilon\sqrt{\text{bits}}$ sigma), and otherwise the XOR depth $k$ after which
-    the stream's bias is (see :mod:`spinjax._trng.precision`). Showing a bias below
+    the stream's bias is within it (see :mod:`spinjax._trng.precision`). Showing a bias below
     $0.1/\sqrt{\text{bits}}$ takes about $900 \times$ bits writes, so for large runs
     the answer is usually "XOR k = 2".
 
