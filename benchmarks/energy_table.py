@@ -2,7 +2,7 @@
 
 The form of paper A's comparison (Cheng et al., Nat. Commun. 16, 5022, 2025: "about
 10^3 better energy-per-bit-per-area than conventional hardware"; its full text was not
-available, RESEARCH.md section 1). Its metric is read here as the product E_bit x A
+available to us). Its metric is read here as the product E_bit x A
 (J um^2 per bit, lower is better): the energy of one random bit times the silicon
 footprint that produces it. Every number below is either computed by spinjax from a
 preset or stated as an assumption in ASSUMPTIONS (written into the JSON and README).

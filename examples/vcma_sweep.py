@@ -5,7 +5,7 @@ device-to-device variation is written by one voltage pulse per amplitude; the sc
 prints the switching probability $P_\mathrm{sw}$ per amplitude with its binomial
 standard error and saves a plot of $P_\mathrm{sw}(V)$.
 
-Physics (RESEARCH.md, sections 2-3). The free layer has an interfacial anisotropy under
+Physics (docs/physics.md, sections 2-3). The free layer has an interfacial anisotropy under
 voltage control (VCMA), $K_i(V) = K_{i0} - \xi V / t_{ox}$, thin-film demagnetization
 $N = (0, 0, 1)$ and a static in-plane bias field $H_x$, so that
 
@@ -24,7 +24,7 @@ et al.); thermal fluctuations of the initial state and device variation turn the
 $T = 0$ threshold into a sigmoid.
 
 Parameters: representative literature values for CoFeB/MgO VCMA junctions, *not* the
-device of the diffusion paper (whose numbers were not available; RESEARCH.md, section 1).
+device of the diffusion paper (whose numbers were not available to us; Cheng et al., Nat. Commun. 16, 5022, 2025).
 Typical ranges: $K_{i0}$ 0.9-1.3 mJ/m$^2$, $t_F$ 1.0-1.3 nm, $M_s$ 1.0-1.2 MA/m,
 $\xi$ 30-100 fJ/(V m), $t_{ox}$ 1.4-2.8 nm, diameter 50-70 nm, $\alpha$ 0.01-0.05
 (e.g. Maruyama et al., Nat. Nanotechnol. 4, 158, 2009; Amiri and Wang, SPIN 2, 1240002,

@@ -15,7 +15,7 @@ class NormalizedHeun(diffrax.Heun):
     each step (as in cmtj, mumax3 and Fidimag) keeps $|\mathbf m| = 1$ to rounding and
     does not change the order (Garcia-Palacios and Lazaro, PRB 58, 14937, 1998).
     Without it, diffrax's Heun drifts $|\mathbf m|$ by about $5\times10^{-3}$ in $10^4$
-    steps (RESEARCH.md, section 2). Works with the fixed step of the counter Brownian
+    steps (measured with diffrax 0.7.2; docs/physics.md, section 2). Works with the fixed step of the counter Brownian
     path and with an adaptive PID controller at zero temperature (the embedded Euler
     error estimate is that of ``diffrax.Heun``).
     """

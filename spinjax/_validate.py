@@ -14,7 +14,8 @@ import numpy as np
 
 from ._params import InvalidParameterError
 
-__all__ = ["check_bits", "check_int", "check_choice", "check_real", "check_ordered"]
+__all__ = ["check_bits", "check_int", "check_choice", "check_real", "check_ordered",
+           "is_traced"]
 
 
 def _describe(value) -> str:
@@ -67,6 +68,13 @@ def check_ordered(names: tuple[str, ...], values: tuple[float, ...], unit: str =
                 f"{a} = {va!r} {unit} and {b} = {vb!r} {unit}; {a} must be below {b}.")
 
 
+def is_traced(value) -> bool:
+    """Whether `value` is a JAX tracer (inside ``jit``, ``grad`` or ``vmap``): its values
+    cannot be checked, only its shape and dtype."""
+    import jax
+    return isinstance(value, jax.core.Tracer)
+
+
 def check_bits(name: str, bits, min_length: int = 1) -> np.ndarray:
     """`bits` as a uint8 NumPy array, which must be a non-empty array of 0s and 1s (bools
     or integers; a float array is accepted only if every value is exactly 0 or 1)."""
@@ -80,8 +88,9 @@ def check_bits(name: str, bits, min_length: int = 1) -> np.ndarray:
         raise InvalidParameterError(f"{name} must be an array of 0s and 1s; got dtype "
                                     f"{arr.dtype}.")
     if arr.size < min_length:
-        raise InvalidParameterError(f"{name} has {arr.size} bits; at least {min_length} "
-                                    "are needed.")
+        what = "is empty (0 bits)" if arr.size == 0 else f"has {arr.size} bits"
+        raise InvalidParameterError(f"{name} {what}; at least {min_length} "
+                                    f"{'is' if min_length == 1 else 'are'} needed.")
     bad = ~((arr == 0) | (arr == 1))
     if bad.any():
         first = arr.reshape(-1)[int(np.flatnonzero(bad.reshape(-1))[0])]

@@ -1,4 +1,4 @@
-"""Analytic reference results for the physics tests (RESEARCH.md, section 3).
+"""Analytic reference results for the physics tests (docs/physics.md, section 3, with their sources).
 
 Written independently of spinjax's solver: closed forms and quadratures only.
 """

@@ -118,11 +118,13 @@ def test_csv_reading_and_bad_input(tmp_path):
             read_csv(path)
     with pytest.raises(FileNotFoundError):
         read_csv(tmp_path / "absent.csv")
-    with pytest.raises(sj.InvalidParameterError, match="positive"):
+    with pytest.raises(sj.InvalidParameterError, match=r"xi = -1\.0.*\(0, inf\)"):
         fit_switching(d, {"xi": -1.0}, jax.random.key(0), preset=vcma_mtj_compensation)
     # A start where no write switches (V_c = 5 V): every modelled P is 0, the data say
-    # nothing there, and the fit must say so instead of inverting a zero curvature.
+    # nothing there, and the fit must say so instead of inverting a zero curvature
+    # (without the start from the data, which tests/test_surface_design_fit.py checks).
     from spinjax._fitting import FitFailed
     with pytest.raises(FitFailed, match="no curvature"):
         fit_switching(d, {"compensation_V": 5.0}, jax.random.key(0),
-                      preset=vcma_mtj_compensation, n_pairs=16, max_steps=2)
+                      preset=vcma_mtj_compensation, n_pairs=16, max_steps=2,
+                      start_search=False)

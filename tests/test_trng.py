@@ -1,5 +1,6 @@
 """The junction-array TRNG (spinjax/_trng), judged by NIST SP 800-22 (sp80022suite),
-by the XOR law of RESEARCH.md section 4 and by the Markov model of an incomplete reset.
+by the XOR law (the piling-up lemma, eps_k = -(-2 eps)^k / 2: Matsui, EUROCRYPT '93)
+and by the Markov model of an incomplete reset.
 
 Every bit here is the TMR read of one simulated sLLG write of the VCMA preset
 (``spinjax.devices.vcma_mtj``, precessional write, 506 steps of 4 ps per cycle,
@@ -49,13 +50,15 @@ def schedule(device):
 def unbiased(device, schedule):
     """Tuned to p = 1/2 by bisection then 300 averaged stochastic-approximation steps
     of n = 4000 writes (sigma of the tuned p: 0.5/sqrt(4000) sqrt(2/300) = 6.5e-4),
+    then verified on 50 x 4000 fresh writes (sigma 1.1e-3) for the 1e6 bits planned,
     then 1e6 bits from 4000 identical junctions x 250 cycles, open loop."""
-    amp = trng.tune_amplitude(device, schedule, jax.random.key(10), 0.5, 0.85, 1.15,
-                              junctions=N_JUNCTIONS, iterations=10,
-                              averaging_iterations=300)
-    run = trng.run_trng(device, schedule, jax.random.key(11), amp, cycles=N_CYCLES,
-                        junctions=N_JUNCTIONS)
-    return amp, run
+    tuned = trng.tune_amplitude(device, schedule, jax.random.key(10), 0.5, 0.85, 1.15,
+                                junctions=N_JUNCTIONS, iterations=10,
+                                averaging_iterations=300, bits=N_JUNCTIONS * N_CYCLES,
+                                verify_iterations=50)
+    run = trng.run_trng(device, schedule, jax.random.key(11), float(tuned),
+                        cycles=N_CYCLES, junctions=N_JUNCTIONS)
+    return tuned, run
 
 
 def test_unbiased_array_passes_nist(unbiased):
@@ -78,6 +81,21 @@ def test_tuning_reaches_its_target(unbiased):
           f"lag-1 {float(trng.lag1_correlation(run.bits, pooled=True)):+.5f}")
     assert abs(float(sj.bias(run.bits))) < 4 * sigma
     assert abs(float(trng.lag1_correlation(run.bits, pooled=True))) < 4 / np.sqrt(4000 * 249)
+
+
+def test_tuning_reports_the_precision_its_bits_need(unbiased):
+    """The verification (2e5 writes, sigma 1.1e-3) measures the same p as the run (1e6
+    bits, sigma 5e-4): within 4 x their quadrature sum. 1e6 bits need |eps| <= 1e-4,
+    which 2e5 writes cannot show; the bias bound |eps| + 3 sigma (about 4e-3) needs one
+    XOR of two streams: 2 b^2 <= 0.1 / sqrt(5e5) = 1.4e-4 for b < 8.4e-3."""
+    tuned, run = unbiased
+    print(tuned.summary())
+    assert tuned.verify_writes == 50 * N_JUNCTIONS and tuned.bits == 1_000_000
+    mean = float(np.asarray(run.bits).mean())
+    assert abs(tuned.p - mean) < 4 * np.hypot(tuned.p_se, 0.5 / np.sqrt(1e6))
+    assert tuned.tolerance == pytest.approx(1e-4)
+    assert not tuned.reached and tuned.xor_k == 2
+    assert tuned.bias_bound == pytest.approx(abs(tuned.p - 0.5) + 3 * tuned.p_se)
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,25 @@ import jax
 import jax.numpy as jnp
 
 from .._params import InvalidParameterError
+from .._validate import check_bits, check_int, is_traced
 
 
-def _check_bits(bits, name="bits"):
-    bits = jnp.asarray(bits)
-    if bits.size == 0:
-        raise InvalidParameterError(f"{name} is empty; give at least one bit.")
-    if not (jnp.issubdtype(bits.dtype, jnp.integer) or bits.dtype == jnp.bool_):
-        raise InvalidParameterError(f"{name} must hold integers 0/1 or booleans; got "
-                                    f"dtype {bits.dtype}.")
-    return bits.astype(jnp.uint8)
+def _check_bits(bits, name="bits", min_length=1):
+    """`bits` as a uint8 array of 0s and 1s (:func:`spinjax._validate.check_bits`). A
+    traced array (inside ``jit``) cannot be checked by value: only its dtype is."""
+    if is_traced(bits):
+        if not (jnp.issubdtype(bits.dtype, jnp.integer) or bits.dtype == jnp.bool_):
+            raise InvalidParameterError(f"{name} must hold integers 0/1 or booleans; got "
+                                        f"dtype {bits.dtype}.")
+        return bits.astype(jnp.uint8)
+    return jnp.asarray(check_bits(name, bits, min_length))
+
+
+def _check_axis(axis, ndim):
+    if isinstance(axis, bool) or not isinstance(axis, int) or not -ndim <= axis < ndim:
+        raise InvalidParameterError(f"axis = {axis!r}; the bits have {ndim} axes, so the "
+                                    f"valid range is [{-ndim}, {ndim - 1}] (an integer).")
+    return axis % ndim
 
 
 def xor_streams(bits, k: int, axis: int = 0) -> jax.Array:
@@ -22,11 +31,11 @@ def xor_streams(bits, k: int, axis: int = 0) -> jax.Array:
 
     For independent streams with bias $\epsilon = p - 1/2$ the output bias is
     $\epsilon_k = -(-2\epsilon)^k/2$, of magnitude $2^{k-1}|\epsilon|^k$ (the piling-up
-    lemma; RESEARCH.md section 4), at the cost of k input bits per output bit.
+    lemma: Matsui, EUROCRYPT '93, LNCS 765, 386, 1994), at the cost of k input bits per output bit.
     """
     bits = _check_bits(bits)
-    if not isinstance(k, int) or k < 1:
-        raise InvalidParameterError(f"k = {k!r} must be an integer >= 1.")
+    k = check_int("k", k)
+    axis = _check_axis(axis, bits.ndim)
     n = bits.shape[axis]
     if n % k:
         raise InvalidParameterError(f"the length {n} of axis {axis} is not a multiple of "
@@ -46,7 +55,10 @@ def von_neumann(bits) -> tuple[jax.Array, jax.Array]:
     ``(values, valid)`` of the pair shape, so it stays jit-compatible; the extracted
     stream is ``values[valid]``.
     """
-    bits = _check_bits(bits)
+    bits = _check_bits(bits, min_length=2)
+    if bits.ndim == 0 or bits.shape[-1] < 2:
+        raise InvalidParameterError(f"bits has shape {bits.shape}; von Neumann extraction "
+                                    "needs at least 2 bits (one pair) along the last axis.")
     n = bits.shape[-1] - bits.shape[-1] % 2
     first, second = bits[..., 0:n:2], bits[..., 1:n:2]
     return first, first != second

@@ -49,6 +49,7 @@ from .._estimators.outcomes import pulse_outcome
 from .._estimators.smoothing import smoothed_probability
 from .._estimators.waveform_outcome import check_knot_times, waveform_outcome
 from .._params import InvalidParameterError
+from .._validate import check_int, check_real
 from .._pulses.shapes import PiecewiseLinear, Trapezoid
 from ..devices.energy import barrier_write_energy_J
 from .target import DesignFailed, tune_to_probability
@@ -131,6 +132,12 @@ def rectangular_reference(preset: Callable, target: float, key, *, amplitude_V: 
     `width_s` defaults to 0.44 ns, which with 30 ps edges is the half precession period
     $\pi/(\gamma_0 H_x) = 0.47$ ns of the VCMA preset (FWHM). Raises
     :class:`DesignFailed` if the amplitude limit is too low."""
+    check_real("target", target, 0.0, 1.0, closed_lo=False, closed_hi=False)
+    check_real("v_max", v_max, 0.0, closed_lo=False, unit="V")
+    check_real("amplitude_V", amplitude_V, 0.0, v_max, closed_lo=False, closed_hi=False,
+               unit="V (below v_max)")
+    check_real("width_s", width_s, 0.0, closed_lo=False, unit="s")
+    check_real("scale_V", scale_V, 0.0, closed_lo=False, unit="V")
     out = pulse_outcome(preset, start_s=start_s, edge_s=edge_s, width_s=width_s,
                         **outcome_kw)
     res = tune_to_probability(out, {"amplitude": amplitude_V},
@@ -182,10 +189,16 @@ def min_energy_pulse(preset: Callable, target: float, key, *, times_s, v_max: fl
     with $P + 3\,\mathrm{se} + \mathrm{tol} < p^*$ and more voltage would not hurt;
     otherwise when the final gain cannot reach $p^*$ below the limit.
     """
-    if not 0 < target < 1:
-        raise InvalidParameterError(f"target = {target!r}; the valid range is (0, 1).")
-    if not (np.isfinite(v_max) and v_max > 0):
-        raise InvalidParameterError(f"v_max = {v_max!r} V; the valid range is (0, inf).")
+    check_real("target", target, 0.0, 1.0, closed_lo=False, closed_hi=False)
+    check_real("v_max", v_max, 0.0, closed_lo=False, unit="V")
+    check_int("n_pairs", n_pairs, 1, 2**30)
+    check_int("max_steps", max_steps, 1, 100_000)
+    check_int("polish_steps", polish_steps, 1, 100_000)
+    check_real("tol", tol, 0.0, 0.5, closed_lo=False, closed_hi=False)
+    check_real("scale_V", scale_V, 0.0, closed_lo=False, unit="V")
+    check_real("penalty", penalty, 0.0, closed_lo=False)
+    if verify_pairs is not None:
+        check_int("verify_pairs", verify_pairs, 1, 2**30)
     times = check_knot_times(times_s)
     n_free = times.size - 2
     if n_free < 1:
@@ -196,6 +209,9 @@ def min_energy_pulse(preset: Callable, target: float, key, *, times_s, v_max: fl
     if init.shape != (n_free,):
         raise InvalidParameterError(f"init has shape {init.shape}; expected ({n_free},), "
                                     f"the interior knots.")
+    if not np.all((init > 0) & (init < v_max)):
+        raise InvalidParameterError(f"init = {init.tolist()} V; every interior knot must "
+                                    f"lie in (0, v_max = {v_max}) V.")
     # the default float for the parameters: float64 under x64 (the estimator divides by
     # a numpy float64, which strict promotion refuses to mix with float32)
     dtype = jnp.result_type(float)

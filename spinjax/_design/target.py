@@ -24,7 +24,8 @@ import optax
 
 from .._estimators.smoothing import smoothed_probability
 from .._params import InvalidParameterError
-from .transforms import Bounded
+from .._validate import check_int, check_real
+from .transforms import Bounded, Positive
 
 
 class DesignFailed(RuntimeError):
@@ -92,14 +93,24 @@ def tune_to_probability(outcome: Callable, init: dict, transforms: dict, scale: 
     pinned at a bound with the gradient pointing outwards (the target is out of reach
     in the allowed range).
     """
-    if not 0 < target < 1:
-        raise InvalidParameterError(f"target = {target!r}; the valid range is (0, 1).")
-    if not 0 < tol < 0.5:
-        raise InvalidParameterError(f"tol = {tol!r}; the valid range is (0, 0.5).")
+    check_real("target", target, 0.0, 1.0, closed_lo=False, closed_hi=False)
+    check_real("tol", tol, 0.0, 0.5, closed_lo=False, closed_hi=False)
+    check_int("n_pairs", n_pairs, 1, 2**30)
+    check_int("max_steps", max_steps, 1, 100_000)
+    if verify_pairs is not None:
+        check_int("verify_pairs", verify_pairs, 1, 2**30)
+    for name, d in (("init", init), ("transforms", transforms), ("scale", scale)):
+        if not isinstance(d, dict) or not d:
+            raise InvalidParameterError(f"{name} = {d!r:.60}; it must be a non-empty dict "
+                                        "keyed by parameter name.")
     if set(init) != set(transforms) or set(init) != set(scale):
         raise InvalidParameterError(f"init, transforms and scale must name the same "
                                     f"parameters; got {sorted(init)}, {sorted(transforms)}, "
                                     f"{sorted(scale)}.")
+    for k, t in transforms.items():
+        if not isinstance(t, (Bounded, Positive)):
+            raise InvalidParameterError(f"transforms[{k!r}] = {t!r:.60}; it must be a "
+                                        "spinjax.Bounded or spinjax.Positive.")
     optimizer = optimizer or default_optimizer(max_steps)
     z = {k: jnp.asarray(transforms[k].inverse(v)) for k, v in init.items()}
     state = optimizer.init(z)

@@ -6,6 +6,19 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._params import InvalidParameterError
+from .._validate import check_real
+
+
+def _as_float(name, value):
+    """A concrete array of finite numbers (float64)."""
+    try:
+        x = np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError(f"{name} {value!r:.60} is not a number.") from err
+    if x.dtype.kind not in "iuf" or not np.all(np.isfinite(x)):
+        raise InvalidParameterError(f"{name} {value!r:.60} must be a finite number (or "
+                                    "array of them).")
+    return x.astype(np.float64)
 
 
 class Bounded(eqx.Module):
@@ -16,7 +29,9 @@ class Bounded(eqx.Module):
     hi: float
 
     def __check_init__(self):
-        if not (np.isfinite(self.lo) and np.isfinite(self.hi) and self.lo < self.hi):
+        check_real("Bounded.lo", self.lo)
+        check_real("Bounded.hi", self.hi)
+        if not self.lo < self.hi:
             raise InvalidParameterError(f"Bounded(lo={self.lo}, hi={self.hi}) needs finite "
                                         f"lo < hi.")
 
@@ -24,7 +39,7 @@ class Bounded(eqx.Module):
         return self.lo + (self.hi - self.lo) * jnp.reciprocal(1 + jnp.exp(-z))
 
     def inverse(self, theta):
-        theta = np.asarray(theta, np.float64)
+        theta = _as_float("initial value", theta)
         if np.any(theta <= self.lo) or np.any(theta >= self.hi):
             raise InvalidParameterError(
                 f"initial value {theta} is outside the open range ({self.lo}, {self.hi}).")
@@ -42,11 +57,14 @@ class Positive(eqx.Module):
 
     scale: float = 1.0
 
+    def __check_init__(self):
+        check_real("Positive.scale", self.scale, 0.0, closed_lo=False)
+
     def forward(self, z):
         return self.scale * jnp.exp(z)
 
     def inverse(self, theta):
-        theta = np.asarray(theta, np.float64)
+        theta = _as_float("initial value", theta)
         if np.any(theta <= 0):
             raise InvalidParameterError(f"initial value {theta} must be positive.")
         return np.log(theta / self.scale)

@@ -13,6 +13,20 @@ from .._increments import AbstractIncrements, RademacherIncrements
 from .._params import InvalidParameterError
 from .._pulses.shapes import Trapezoid
 from .._simulate import simulate
+from .._validate import check_real
+
+
+def check_timing(*, dt, start_well, thermal_t_s, **times_s):
+    """The timing keywords of an outcome: `dt` > 0 s, `thermal_t_s` > 0 s, each of
+    `times_s` >= 0 s (a negative settling time would end the window before the pulse
+    and report P = 0), and `start_well` +1 or -1."""
+    check_real("dt", dt, 0.0, closed_lo=False, unit="s")
+    check_real("thermal_t_s", thermal_t_s, 0.0, closed_lo=False, unit="s")
+    for name, value in times_s.items():
+        check_real(name, value, 0.0, unit="s")
+    if isinstance(start_well, bool) or start_well not in (1, -1):
+        raise InvalidParameterError(f"start_well = {start_well!r}; valid values are +1 and "
+                                    "-1.")
 
 
 def pair_size(params: dict) -> int:
@@ -62,6 +76,8 @@ def pulse_outcome(preset: Callable, *, start_s: float = 0.1e-9, edge_s: float = 
     switched if it ends in the other well. Everything is one :func:`spinjax.simulate`
     over the (2, n) array with ``common_noise_axes=1``.
     """
+    check_timing(dt=dt, start_well=start_well, thermal_t_s=thermal_t_s, start_s=start_s,
+                 edge_s=edge_s, settle_s=settle_s)
     names = set(inspect.signature(preset).parameters)
 
     def outcome(params, key):
@@ -107,6 +123,9 @@ def array_pulse_outcome(device, *, width_s: float, start_s: float = 0.1e-9,
     `params` = ``{"amplitude": (2n, J)}``; trial i of junction j and trial i + n share
     noise and initial state. For per-junction calibration
     (:func:`spinjax.tune_to_probability` with an amplitude of shape (J,))."""
+    check_timing(dt=dt, start_well=start_well, thermal_t_s=thermal_t_s, start_s=start_s,
+                 edge_s=edge_s, settle_s=settle_s)
+    check_real("width_s", width_s, 0.0, closed_lo=False, unit="s")
 
     def outcome(params, key):
         if set(params) != {"amplitude"}:

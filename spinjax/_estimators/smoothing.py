@@ -35,6 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._params import InvalidParameterError
+from .._validate import check_int
 
 
 class SmoothedEstimate(eqx.Module):
@@ -51,13 +52,18 @@ class SmoothedEstimate(eqx.Module):
 
 
 def _check(scale, params, n_pairs):
-    if int(n_pairs) < 2:
-        raise InvalidParameterError(f"n_pairs = {n_pairs}; the valid range is [2, inf).")
+    check_int("n_pairs", n_pairs, 2, 2**30)
     leaves, tdef = jax.tree.flatten(params)
-    s_leaves = tdef.flatten_up_to(scale)
+    if not leaves:
+        raise InvalidParameterError("params has no parameter; give at least one.")
+    try:
+        s_leaves = tdef.flatten_up_to(scale)
+    except (ValueError, TypeError) as err:
+        raise InvalidParameterError(f"scale must have the structure of params "
+                                    f"({tdef}); {err}") from err
     for path, s in zip(range(len(leaves)), s_leaves):
         s = np.asarray(s)
-        if not (np.all(np.isfinite(s)) and np.all(s > 0)):
+        if s.dtype.kind not in "iuf" or not (np.all(np.isfinite(s)) and np.all(s > 0)):
             raise InvalidParameterError(
                 f"scale of parameter leaf {path} = {s}; the valid range is (0, inf) in "
                 f"the parameter's unit.")

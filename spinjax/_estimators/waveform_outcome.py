@@ -22,7 +22,7 @@ from jaxtyping import Array, Float
 from .._increments import AbstractIncrements, RademacherIncrements
 from .._params import InvalidParameterError
 from .._pulses.base import AbstractPulse
-from .outcomes import pair_size, switched_pairs
+from .outcomes import check_timing, pair_size, switched_pairs
 
 
 class _KnotWaveform(AbstractPulse):
@@ -84,6 +84,7 @@ def waveform_outcome(preset: Callable, times_s, *, settle_s: float = 1.5e-9,
     steps. A new set of knot values does not recompile.
     """
     times = check_knot_times(times_s)
+    check_timing(dt=dt, start_well=start_well, thermal_t_s=thermal_t_s, settle_s=settle_s)
     names = set(inspect.signature(preset).parameters)
     n_knots = times.size
     t1 = dt * np.ceil((times[-1] + settle_s) / dt - 1e-9)

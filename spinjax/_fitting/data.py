@@ -27,7 +27,8 @@ class SwitchingData:
     def __post_init__(self):
         n = len(self.voltage_V)
         if n == 0:
-            raise InvalidParameterError("the data have no rows; at least one is needed.")
+            raise InvalidParameterError("voltage_V (and every column) has no rows; the data "
+                                        "need at least one.")
         for name in ("width_s", "switches", "trials", "temperature_K"):
             if len(getattr(self, name)) != n:
                 raise InvalidParameterError(f"column {name} has {len(getattr(self, name))} "
@@ -47,8 +48,15 @@ class SwitchingData:
                 raise InvalidParameterError(f"column {name} must hold non-negative "
                                             f"integers (counts).")
         if np.any(self.trials < 1):
-            raise InvalidParameterError(f"trials must be >= 1; row "
-                                        f"{int(np.argmax(self.trials < 1))} has 0.")
+            i = int(np.argmax(self.trials < 1))
+            raise InvalidParameterError(f"trials must be >= 1; row {i} has "
+                                        f"{self.trials[i]:g}.")
+        temp = np.asarray(self.temperature_K, np.float64)
+        bad = ~np.isnan(temp) & ~(np.isfinite(temp) & (temp >= 0))
+        if np.any(bad):
+            i = int(np.argmax(bad))
+            raise InvalidParameterError(f"temperature_K = {temp[i]!r} K in row {i}; the valid "
+                                        "range is [0, inf) K (or empty: the device's).")
         over = self.switches > self.trials
         if np.any(over):
             i = int(np.argmax(over))
@@ -63,11 +71,35 @@ class SwitchingData:
         return {k: np.asarray(getattr(self, k)).tolist() for k in (*REQUIRED, *OPTIONAL)}
 
 
+def _column(name, x):
+    """A 1-d float64 column of numbers (a scalar broadcasts later)."""
+    try:
+        a = np.atleast_1d(np.asarray(x))
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError(f"{name} = {x!r:.60} is not an array of numbers.") from err
+    if a.dtype.kind not in "iuf" or a.ndim != 1:
+        raise InvalidParameterError(f"{name} = {x!r:.60} (dtype {a.dtype}, shape {a.shape}); "
+                                    "it must be a 1-d array of numbers.")
+    return a.astype(np.float64)
+
+
 def from_arrays(voltage_V, width_s, switches, trials, temperature_K=None) -> SwitchingData:
-    f = lambda x: np.atleast_1d(np.asarray(x, np.float64))  # noqa: E731
-    v = f(voltage_V)
-    t = np.full(v.shape, np.nan) if temperature_K is None else f(temperature_K)
-    return SwitchingData(v, f(width_s) * np.ones_like(v), f(switches), f(trials), t)
+    """:class:`SwitchingData` from 1-d arrays (a scalar `width_s` or `temperature_K`
+    applies to every row); checked as :class:`SwitchingData` checks, plus a finite
+    positive temperature where one is given."""
+    v = _column("voltage_V", voltage_V)
+    w = _column("width_s", width_s)
+    if w.size == 1:
+        w = np.full(v.shape, w[0])
+    if temperature_K is None:
+        t = np.full(v.shape, np.nan)
+    else:
+        t = _column("temperature_K", temperature_K)
+        t = np.full(v.shape, t[0]) if t.size == 1 else t
+        if not np.all(np.isfinite(t) & (t >= 0)):
+            raise InvalidParameterError(f"temperature_K = {t.tolist()[:8]}; it must be finite "
+                                        "and in [0, inf) K.")
+    return SwitchingData(v, w, _column("switches", switches), _column("trials", trials), t)
 
 
 def read_csv(path) -> SwitchingData:

@@ -45,12 +45,15 @@ import numpy as np
 import optax
 
 from .._drive import Drive
+from .._estimators.outcomes import check_timing
 from .._estimators.smoothing import smoothed_probability
 from .._increments import AbstractIncrements, RademacherIncrements
 from .._params import InvalidParameterError
 from .._pulses.shapes import Trapezoid
 from .._simulate import simulate
+from .._validate import check_int, check_real
 from .data import SwitchingData
+from .start import FitFailed, find_start
 
 
 def grid_outcome(preset: Callable, data: SwitchingData, *, start_s=0.1e-9, edge_s=30e-12,
@@ -60,6 +63,8 @@ def grid_outcome(preset: Callable, data: SwitchingData, *, start_s=0.1e-9, edge_
     points' pulse on n antithetic pairs of devices (junctions j and j + n share their
     noise) whose parameters (leaves of shape (2n,), keys among the preset's arguments)
     are shared by all points; ``paired=False`` gives all 2n junctions their own noise."""
+    check_timing(dt=dt, start_well=start_well, thermal_t_s=thermal_t_s, start_s=start_s,
+                 edge_s=edge_s, settle_s=settle_s)
     v = np.asarray(data.voltage_V, np.float64)
     w = np.asarray(data.width_s, np.float64)
     temps = np.asarray(data.temperature_K, np.float64)
@@ -86,10 +91,6 @@ def grid_outcome(preset: Callable, data: SwitchingData, *, start_s=0.1e-9, edge_
     return outcome
 
 
-class FitFailed(RuntimeError):
-    """The fit cannot proceed: the message says where it stood and why."""
-
-
 @dataclasses.dataclass
 class FitResult:
     """`params` the estimates; `sigma` their standard errors; `covariance` (K, K) in
@@ -106,6 +107,7 @@ class FitResult:
     converged: bool
     jacobian: np.ndarray | None = None
     data: SwitchingData | None = None
+    start: dict | None = None
 
     @property
     def p_band(self) -> np.ndarray:
@@ -156,7 +158,7 @@ class FitResult:
                 "covariance": self.covariance.tolist(),
                 "correlation": self.correlation.tolist(),
                 "p_model": self.p_model.tolist(), "p_model_se": self.p_model_se.tolist(),
-                "converged": self.converged, "log": self.log}
+                "start": self.start, "converged": self.converged, "log": self.log}
 
 
 def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
@@ -164,7 +166,7 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
                   optimizer: optax.GradientTransformation | None = None,
                   log: Callable | None = None, outcome_kwargs: dict | None = None,
                   final_pair_factor: int = 8, settle_sigma: float = 1.0,
-                  **fixed) -> FitResult:
+                  start_search: bool = True, **fixed) -> FitResult:
     r"""Fit the positive device parameters named in `init` (initial values, SI units;
     keyword arguments of `preset`) to `data`; the other parameters of `preset` come from
     `fixed` or its defaults. `rel_scale` is the largest smoothing width of the
@@ -192,17 +194,40 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
     one noisy Jacobian with itself is, on average, too large by their variance, most
     of all along weakly identified directions: it shrank the steps along them and
     left the estimate leaning towards the start).
+
+    Start. Where the model is saturated at the start (every $P_i$ 0 or 1: a flat
+    likelihood) and `start_search` is on, a preset with a ``start_from_data``
+    attribute proposes a start from the data (:mod:`spinjax._fitting.start`;
+    ``result.start`` records it, and `log` gets it as step -1); where there is none,
+    or it is saturated too, :class:`FitFailed` says so at once, with the voltage at
+    which the data cross 1/2.
     """
+    if not isinstance(data, SwitchingData):
+        raise InvalidParameterError(f"data = {data!r:.60}; it must be a SwitchingData (from "
+                                    "spinjax._fitting.read_csv or from_arrays).")
+    if not isinstance(init, dict) or not init:
+        raise InvalidParameterError(f"init = {init!r:.60}; it must be a dict naming at least "
+                                    "one parameter to fit and its start.")
     names = tuple(init)
-    if not names:
-        raise InvalidParameterError("init names no parameter to fit.")
-    if int(n_pairs) < 4:
-        raise InvalidParameterError(f"n_pairs = {n_pairs}; the valid range is [4, inf).")
+    for k in names:
+        check_real(k, init[k], 0.0, closed_lo=False)   # fitted on a log scale
+    try:   # a device at the start: a name the preset does not take fails here
+        preset(**fixed, **{k: float(init[k]) for k in names})
+    except TypeError as err:
+        raise InvalidParameterError(f"init names {list(names)}, which "
+                                    f"{getattr(preset, '__name__', 'the preset')} does not "
+                                    f"all take: {err}.") from err
+    n_pairs = check_int("n_pairs", n_pairs, 4, 2**24)
+    max_steps = check_int("max_steps", max_steps, 1, 10_000)
+    final_pair_factor = check_int("final_pair_factor", final_pair_factor, 1, 1024)
+    rel_scale = check_real("rel_scale", rel_scale, 0.0, 1.0, closed_lo=False)
+    settle_sigma = check_real("settle_sigma", settle_sigma, 0.0, closed_lo=False)
     theta0 = np.array([float(init[k]) for k in names])
-    if np.any(~np.isfinite(theta0)) or np.any(theta0 <= 0):
-        raise InvalidParameterError(f"initial values {dict(zip(names, theta0))} must be "
-                                    f"positive and finite (fitted on a log scale).")
     outcome = grid_outcome(preset, data, **(outcome_kwargs or {}), **fixed)
+    start = None
+    if start_search:
+        theta0, start = find_start(outcome, names, theta0, data, key, n_pairs, preset,
+                                   log)
     k_obs = jnp.asarray(data.switches, jnp.float64 if jax.config.jax_enable_x64
                         else jnp.float32)
     n_obs = jnp.asarray(data.trials, k_obs.dtype)
@@ -279,7 +304,7 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
                     "nll": float(lin.nll), "step_in_sigma": (np.abs(last) / np.sqrt(
                         np.diag(cov_z))).tolist(), "gain": 1.0, "phase": "final"})
     return FitResult(names, dict(zip(names, theta.tolist())), dict(zip(names, sig.tolist())),
-                     cov, p_model, lin.p_se, history, converged, jac, data)
+                     cov, p_model, lin.p_se, history, converged, jac, data, start)
 
 
 def _inverse(h, names, theta, p):

@@ -18,7 +18,8 @@ into reset, noise and drift keys):
    (midpoint threshold), then stuck junctions forced to their value.
 
 Optional feedback holds the array at a target probability $p^*$ by integral control
-of the shared amplitude (the feedback of real MTJ TRNGs, RESEARCH.md section 4):
+of the shared amplitude (a feedback that holds the array's bias against slow drift of
+the devices or the driver):
 $A_{n+1} = A_n - g\,(\bar b_n - p^*)$ with $\bar b_n$ the array mean of cycle $n$ and
 $g$ = `feedback_gain_V` (V). Summing, $\sum_n (\bar b_n - p^*) = (A_0 - A_C)/g$: the
 whole run's bias is bounded by the amplitude's wander over $g C$. The same bound is its
@@ -40,6 +41,7 @@ from .._drive import Drive
 from .._increments import AbstractIncrements, RademacherIncrements
 from .._params import InvalidParameterError
 from .._save import Save
+from .._validate import check_int, check_real, is_traced
 from .._simulate import simulate
 from .nonideal import Drift, Heating, IncompleteReset, StuckJunctions
 from .schedule import CycleSchedule
@@ -62,11 +64,38 @@ class TRNGRun(eqx.Module):
     cycle_s: float = eqx.field(static=True)
 
 
+MAX_COUNT = 2**31 - 1   # counts index int32 loops and arrays
+
+
 def _check_sizes(**sizes):
     for name, v in sizes.items():
-        if not isinstance(v, (int, np.integer)) or v < 1:
+        if (isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+                and v < 1):
             raise InvalidParameterError(f"{name} = {v!r}: an empty array or run; the valid "
-                                        f"range of {name} is [1, inf) (an integer).")
+                                        f"range of {name} is [1, {MAX_COUNT}] (an integer).")
+        check_int(name, v, 1, MAX_COUNT)
+
+
+def _check_amplitude(amplitude_V, junctions):
+    """A concrete amplitude must be finite, a scalar or one per junction (V)."""
+    if is_traced(amplitude_V):
+        return
+    try:
+        a = np.asarray(amplitude_V)
+    except (TypeError, ValueError) as err:
+        raise InvalidParameterError(f"amplitude_V = {amplitude_V!r:.60}; it must be a finite "
+                                    "voltage in V.") from err
+    if a.dtype.kind not in "iuf" or not np.all(np.isfinite(a)) or a.shape not in (
+            (), (junctions,)):
+        raise InvalidParameterError(f"amplitude_V = {amplitude_V!r:.60} (shape {a.shape}); it "
+                                    f"must be a finite voltage in V, a scalar or of shape "
+                                    f"({junctions},).")
+
+
+def _check_switch(name, value, cls):
+    if value is not None and not isinstance(value, cls):
+        raise InvalidParameterError(f"{name} = {value!r:.60}; it must be a "
+                                    f"spinjax.trng.{cls.__name__} or None.")
 
 
 def reset_state(device, shape, dtype=jnp.float32, t_s=0.5e-9, dt_s=2e-12, well=1):
@@ -74,6 +103,15 @@ def reset_state(device, shape, dtype=jnp.float32, t_s=0.5e-9, dt_s=2e-12, well=1
     `well` (+1: along the easy axis, -1: against) at zero drive, by relaxing with
     $\alpha = 1$ for `t_s` (s) from $\pm$ the easy axis (the relaxation time
     $2/(\gamma_0 H_K)$ is tens of ps)."""
+    if isinstance(well, bool) or well not in (1, -1):
+        raise InvalidParameterError(f"well = {well!r}; valid values are +1 and -1.")
+    if not is_traced(t_s):
+        check_real("t_s", t_s, 0.0, closed_lo=False, unit="s")
+    if not is_traced(dt_s):
+        check_real("dt_s", dt_s, 0.0, closed_lo=False, unit="s")
+    shape = tuple(shape)
+    for n in shape:
+        check_int("shape", n, 0, MAX_COUNT)
     model = eqx.tree_at(lambda m: m.layer.alpha, device.model,
                         jnp.ones_like(jnp.asarray(device.model.layer.alpha, dtype)))
     m0 = well * jnp.broadcast_to(jnp.asarray(device.easy_axis, dtype), (*shape, 3))
@@ -177,10 +215,16 @@ def run_trng(device, schedule: CycleSchedule, key: PRNGKeyArray, amplitude_V, *,
     sLLG outcome each.
     """
     _check_sizes(cycles=cycles, junctions=junctions)
-    if feedback_gain_V is not None and not np.isfinite(feedback_gain_V):
-        raise InvalidParameterError(f"feedback_gain_V = {feedback_gain_V!r} must be finite.")
-    if not 0 < target < 1:
-        raise InvalidParameterError(f"target = {target!r}; the valid range is (0, 1).")
+    if not isinstance(schedule, CycleSchedule):
+        raise InvalidParameterError(f"schedule = {schedule!r:.60}; it must be a "
+                                    "spinjax.trng.CycleSchedule.")
+    _check_amplitude(amplitude_V, junctions)
+    if feedback_gain_V is not None:
+        check_real("feedback_gain_V", feedback_gain_V, unit="V")
+    check_real("target", target, 0.0, 1.0, closed_lo=False, closed_hi=False)
+    for name, value, cls in (("reset", reset, IncompleteReset), ("heating", heating, Heating),
+                             ("drift", drift, Drift), ("stuck", stuck, StuckJunctions)):
+        _check_switch(name, value, cls)
     bits, amps, temps, m, stuck_mask = _run(
         device, schedule, key, amplitude_V, int(cycles), int(junctions), reset, heating,
         drift, stuck, feedback_gain_V, target, noise)

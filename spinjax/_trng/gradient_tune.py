@@ -19,7 +19,8 @@ from .._design import Bounded, DesignResult, tune_to_probability
 from .._increments import AbstractIncrements, RademacherIncrements
 from .._params import InvalidParameterError
 from .._pulses.shapes import Trapezoid
-from .array import reset_state, write_cycle
+from .._validate import check_int, check_ordered, check_real
+from .array import MAX_COUNT, reset_state, write_cycle
 from .schedule import CycleSchedule
 
 
@@ -36,9 +37,8 @@ def cycle_outcome(device, schedule: CycleSchedule,
     w_\\mathrm{max} + t_\\mathrm{settle}$, so a narrower pulse settles longer."""
     t1_s = None
     if width_max_s is not None:
-        if not (isinstance(width_max_s, (int, float)) and 0 < width_max_s < 1e-6):
-            raise InvalidParameterError(f"width_max_s = {width_max_s!r}; the valid range is "
-                                        "(0, 1e-6) s.")
+        width_max_s = check_real("width_max_s", width_max_s, 0.0, 1e-6, closed_lo=False,
+                                 closed_hi=False, unit="s")
         t = schedule.start_s + 2 * schedule.edge_s + width_max_s + schedule.settle_s
         t1_s = schedule.dt_s * math.ceil(t / schedule.dt_s - 1e-9)
 
@@ -71,10 +71,19 @@ def tune_amplitude_by_gradient(device, schedule: CycleSchedule, key, target: flo
                                scale_V: float = 0.01, tol: float = 0.01, max_steps: int = 30,
                                noise: AbstractIncrements = RademacherIncrements(),
                                log=None) -> DesignResult:
-    """The shared amplitude (V) at which one write cycle reads 1 with probability
+    r"""The shared amplitude (V) at which one write cycle reads 1 with probability
     `target`, searched in [`lo_V`, `hi_V`] from its middle; `scale_V` is the smoothing
-    width of the gradient estimator. Raises :class:`spinjax.DesignFailed` when the
-    target is out of reach in that range."""
+    width of the gradient estimator; `tol` the accepted $|P - p^*|$ of the running
+    estimate. The default `tol` of 0.01 is $1/\sqrt{\text{bits}}$ for only $10^4$
+    bits: for a longer stream use :func:`spinjax.trng.tune_amplitude` with `bits`,
+    which verifies the bias and says which XOR depth the stream needs. Raises
+    :class:`spinjax.DesignFailed` when the target is out of reach in that range."""
+    check_real("target", target, 0.0, 1.0, closed_lo=False, closed_hi=False)
+    check_ordered(("lo_V", "hi_V"), (lo_V, hi_V), unit="V")
+    check_int("n_pairs", n_pairs, 1, MAX_COUNT // 2)
+    check_real("scale_V", scale_V, 0.0, closed_lo=False, unit="V")
+    check_real("tol", tol, 0.0, 0.5, closed_lo=False, closed_hi=False)
+    check_int("max_steps", max_steps, 1, 10_000)
     return tune_to_probability(
         cycle_outcome(device, schedule, noise), {"amplitude": 0.5 * (lo_V + hi_V)},
         {"amplitude": Bounded(lo_V, hi_V)}, {"amplitude": scale_V}, target, key,

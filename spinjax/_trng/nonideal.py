@@ -17,15 +17,11 @@ import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
 from .._params import InvalidParameterError
+from .._validate import check_real
 
 
 def _check(name, value, lo, hi, closed_hi=False):
-    ok = isinstance(value, (int, float)) and math.isfinite(value) and value >= lo and (
-        value <= hi if closed_hi else value < hi)
-    if not ok:
-        right = "]" if closed_hi else ")"
-        raise InvalidParameterError(f"{name} = {value!r}; the valid range is "
-                                    f"[{lo:g}, {hi:g}{right}.")
+    check_real(name, value, lo, hi, closed_hi=closed_hi)
 
 
 class IncompleteReset(eqx.Module):
@@ -58,6 +54,9 @@ def incomplete_reset_correlation(r, p_plus, p_minus=None):
     """The predicted lag-1 correlation $r(1 - p_+ - p_-)$ of :class:`IncompleteReset`
     (dimensionless; `p_minus` defaults to `p_plus`)."""
     p_minus = p_plus if p_minus is None else p_minus
+    for name, v in (("r", r), ("p_plus", p_plus), ("p_minus", p_minus)):
+        if isinstance(v, (int, float)):   # a concrete number; arrays pass through
+            _check(name, v, 0.0, 1.0, closed_hi=True)
     return r * (1 - p_plus - p_minus)
 
 
@@ -119,7 +118,7 @@ class StuckJunctions(eqx.Module):
 
     def __check_init__(self):
         _check("StuckJunctions.fraction", self.fraction, 0.0, 1.0, closed_hi=True)
-        if self.value not in (0, 1):
+        if isinstance(self.value, bool) or self.value not in (0, 1):
             raise InvalidParameterError(f"StuckJunctions.value = {self.value!r}; valid "
                                         "values are 0 and 1.")
 

@@ -40,13 +40,19 @@ from ..constants import GAMMA0
 from .._fields.zeeman import Zeeman
 from .._params import InvalidParameterError
 from .._pulses.shapes import Trapezoid
+from .._validate import check_real
 
 
 def _bias_field_x(device) -> float:
     """The static in-plane bias $H_x$ (A/m) of the device's Zeeman term (its mean)."""
     for f in device.model.fields:
         if isinstance(f, Zeeman):
-            return float(jnp.mean(jnp.asarray(f.bias_A_per_m)[..., 0]))
+            h_x = float(jnp.mean(jnp.asarray(f.bias_A_per_m)[..., 0]))
+            if not (math.isfinite(h_x) and h_x > 0):
+                raise InvalidParameterError(
+                    f"the device's in-plane bias field H_x = {h_x!r} A/m; precessional and "
+                    "release writes need a finite H_x in (0, inf) A/m.")
+            return h_x
     raise InvalidParameterError("the device has no Zeeman bias field: precessional and "
                                 "release writes need an in-plane bias H_x > 0.")
 
@@ -75,13 +81,16 @@ class CycleSchedule(eqx.Module):
 
     def __check_init__(self):
         for name in ("start_s", "width_s", "edge_s", "settle_s", "reset_s", "read_s"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
-                raise InvalidParameterError(f"CycleSchedule.{name} = {v!r}; the valid range "
-                                            "is [0, inf) s (a Python number).")
-        if not (isinstance(self.dt_s, (int, float)) and self.dt_s > 0):
-            raise InvalidParameterError(f"CycleSchedule.dt_s = {self.dt_s!r}; the valid "
-                                        "range is (0, inf) s.")
+            check_real(f"CycleSchedule.{name}", getattr(self, name), 0.0, unit="s")
+        window = self.start_s + 2 * self.edge_s + self.width_s + self.settle_s
+        check_real("CycleSchedule.dt_s", self.dt_s, 0.0, max(window, 0.0) or math.inf,
+                   closed_lo=False, unit="s (at most the window start + 2 edge + width + "
+                   "settle)")
+        if not self.width_s + self.edge_s > 0:
+            raise InvalidParameterError("CycleSchedule.width_s = 0 and edge_s = 0: the write "
+                                        "pulse is empty; the valid range of width_s + edge_s "
+                                        "is (0, inf) s.")
+        check_real("CycleSchedule.read_voltage_V", self.read_voltage_V, unit="V")
 
     @property
     def steps(self) -> int:
@@ -127,7 +136,13 @@ def precessional_schedule(device, *, edge_s=30e-12, start_s=20e-12, settle_s=1.5
     measured, 2e4 junctions). Other keywords
     (`reset_s`, `read_s`, `read_voltage_V`) go to :class:`CycleSchedule`."""
     if width_s is None:
-        width_s = math.pi / (GAMMA0 * _bias_field_x(device)) - edge_s
+        edge = check_real("edge_s", edge_s, 0.0, unit="s")
+        half = math.pi / (GAMMA0 * _bias_field_x(device))
+        if edge >= half:
+            raise InvalidParameterError(
+                f"edge_s = {edge_s!r} s; the plateau pi/(gamma0 H_x) - edge_s would be "
+                f"empty: the valid range is [0, {half:.4g}) s (or give width_s).")
+        width_s = half - edge
     return CycleSchedule(start_s=start_s, width_s=width_s, edge_s=edge_s,
                          settle_s=settle_s, dt_s=dt_s, **kwargs)
 
@@ -149,5 +164,6 @@ def release_schedule(device, *, hold_s=5e-9, edge_s=30e-12, start_s=20e-12,
     cycle costs 3250 steps of 4 ps (6.4 times the precessional one).
     """
     _bias_field_x(device)
+    check_real("hold_s", hold_s, 0.0, closed_lo=False, unit="s")
     return CycleSchedule(start_s=start_s, width_s=hold_s, edge_s=edge_s,
                          settle_s=settle_s, dt_s=dt_s, **kwargs)

@@ -2,10 +2,12 @@ r"""Per-junction statistics of TRNG bits of shape (cycles, N): bias and the lag-
 correlation between consecutive cycles."""
 
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
 from .._bits.debias import _check_bits
 from .._params import InvalidParameterError
+from .._validate import is_traced
 
 
 def _as_cycles(bits):
@@ -31,12 +33,18 @@ def lag1_correlation(bits, pooled: bool = False):
     $1/\sqrt{N (C - 1)}$ for independent bits). Junctions with a constant stream
     (stuck) have zero variance and give NaN per junction.
     """
+    if not isinstance(pooled, (bool, np.bool_)):
+        raise InvalidParameterError(f"pooled = {pooled!r}; valid values: True, False.")
     b = _as_cycles(bits)
     if b.shape[0] < 2:
         raise InvalidParameterError(f"lag-1 correlation needs at least 2 cycles; got "
                                     f"{b.shape[0]}.")
     if pooled:
         d = b - jnp.mean(b)
-        return jnp.mean(d[1:] * d[:-1]) / jnp.mean(d * d)
+        var = jnp.mean(d * d)
+        if not is_traced(var) and float(var) == 0:
+            raise InvalidParameterError(f"bits are all {int(b[0, 0])}: a constant stream has "
+                                        "no variance, so its correlation is undefined.")
+        return jnp.mean(d[1:] * d[:-1]) / var
     d = b - jnp.mean(b, axis=0)
     return jnp.mean(d[1:] * d[:-1], axis=0) / jnp.mean(d * d, axis=0)

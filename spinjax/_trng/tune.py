@@ -13,7 +13,9 @@ from jaxtyping import Array, Float, PRNGKeyArray
 
 from .._increments import AbstractIncrements, RademacherIncrements
 from .._params import InvalidParameterError
-from .array import _check_sizes, reset_state, write_cycle
+from .._validate import check_int, check_ordered, check_real
+from .array import MAX_COUNT, _check_sizes, reset_state, write_cycle
+from .precision import TuneResult, check_amplitudes, precision_report
 from .schedule import CycleSchedule
 
 
@@ -34,14 +36,11 @@ def switching_probability(device, schedule: CycleSchedule, key: PRNGKeyArray,
     `well` (+1: the reset state, where this is $\hat p_+(A)$; -1: the other well, where
     it is $1 - \hat p_-(A)$): one :func:`spinjax.simulate` over (A, junctions)
     junctions. Device parameters broadcast over the last axis."""
-    if well not in (1, -1):
+    if isinstance(well, bool) or well not in (1, -1):
         raise InvalidParameterError(f"well = {well!r}; valid values are +1 and -1.")
     _check_sizes(junctions=junctions)
-    amps = jnp.atleast_1d(jnp.asarray(amplitudes_V, jnp.float32))
-    if amps.ndim != 1 or amps.size == 0:
-        raise InvalidParameterError(f"amplitudes_V must be a non-empty 1-d array; got "
-                                    f"shape {amps.shape}.")
-    return _map(device, schedule, key, amps, int(junctions), noise, well)
+    amps = jnp.asarray(check_amplitudes("amplitudes_V", amplitudes_V), jnp.float32)
+    return _map(device, schedule, key, amps, int(junctions), noise, int(well))
 
 
 @eqx.filter_jit
@@ -57,6 +56,19 @@ def _bisect(device, schedule, key, lo, hi, target, n, iterations, noise, rising)
 
     lo, hi = jax.lax.fori_loop(0, iterations, body, (lo, hi))
     return 0.5 * (lo + hi)
+
+
+@eqx.filter_jit
+def _verify(device, schedule, key, a, n, batches, noise):
+    """The ones in each of `batches` x `n` independent writes at amplitude `a`,
+    shape (batches,) (summed by the caller in int64)."""
+    m0 = reset_state(device, (n,))
+
+    def body(_, k):
+        bits, _ = write_cycle(device, schedule, m0, a, jax.random.fold_in(key, k), noise)
+        return None, jnp.sum(bits.astype(jnp.int32))
+
+    return jax.lax.scan(body, None, jnp.arange(batches))[1]
 
 
 @eqx.filter_jit
@@ -77,8 +89,10 @@ def _approximate(device, schedule, key, a0, target, gain, n, iterations, noise):
 def tune_amplitude(device, schedule: CycleSchedule, key: PRNGKeyArray, target: float,
                    lo_V: float, hi_V: float, *, junctions: int = 4096,
                    iterations: int = 14, averaging_iterations: int = 0,
-                   gain_V: float = 0.05,
-                   noise: AbstractIncrements = RademacherIncrements()) -> jax.Array:
+                   gain_V: float = 0.05, bits: int | None = None,
+                   verify_iterations: int | None = None,
+                   noise: AbstractIncrements = RademacherIncrements()
+                   ) -> jax.Array | TuneResult:
     r"""The amplitude $A$ (V) with $p(A) \approx$ `target` $p^*$, by bisection on the
     simulated $\hat p$ in $[$`lo_V`, `hi_V`$]$, where $p$ must cross $p^*$ monotonically
     (rising, or falling as for an STT write into the antiparallel state at $V < 0$).
@@ -100,18 +114,35 @@ def tune_amplitude(device, schedule: CycleSchedule, key: PRNGKeyArray, target: f
     estimate from all the averaged writes, $|p(A) - p^*| \approx \sigma_n
     \sqrt{2/K}$: a precision bisection cannot reach (its last steps are coin tosses).
 
+    With `bits` (the number of bits the tuned array is to deliver) the amplitude is
+    then verified on `verify_iterations` x `junctions` fresh writes (default: half the
+    averaging steps, at least `iterations`) and a :class:`TuneResult` is returned
+    (``float(result)`` is the amplitude): the measured $p$ with its standard error,
+    whether the bias is shown to be below the tolerance $0.1/\sqrt{\text{bits}}$ that
+    so many bits need (a bias $\epsilon$ shifts NIST's frequency statistic by
+    $2\epsilon\sqrt{\text{bits}}$ sigma), and otherwise the XOR depth $k$ after which
+    the stream's bias is within it (see :mod:`spinjax._trng.precision`). Showing a bias below
+    $0.1/\sqrt{\text{bits}}$ takes about $900 \times$ bits writes, so for large runs
+    the answer is usually "XOR k = 2".
+
     Raises :class:`spinjax.InvalidParameterError` for a target outside (0, 1), an
     empty array, or a bracket that does not contain the target.
     """
-    if not (isinstance(target, (int, float, np.floating)) and 0 < float(target) < 1):
-        raise InvalidParameterError(f"target = {target!r}; the valid range of a target "
-                                    "switching probability is (0, 1).")
-    _check_sizes(junctions=junctions, iterations=iterations)
-    if not (isinstance(averaging_iterations, (int, np.integer)) and averaging_iterations >= 0):
-        raise InvalidParameterError(f"averaging_iterations = {averaging_iterations!r} must "
-                                    "be an integer >= 0.")
-    if not lo_V < hi_V:
-        raise InvalidParameterError(f"lo_V = {lo_V!r} must be below hi_V = {hi_V!r}.")
+    target = check_real("target", target, 0.0, 1.0, closed_lo=False, closed_hi=False)
+    _check_sizes(junctions=junctions)
+    iterations = check_int("iterations", iterations, 1, 64)   # 2^-64: past float32
+    averaging_iterations = check_int("averaging_iterations", averaging_iterations, 0,
+                                     MAX_COUNT)
+    gain_V = check_real("gain_V", gain_V, 0.0, closed_lo=False, unit="V")
+    check_ordered(("lo_V", "hi_V"), (lo_V, hi_V), unit="V")
+    if bits is not None:
+        bits = check_int("bits", bits)
+    if verify_iterations is not None:
+        verify_iterations = check_int("verify_iterations", verify_iterations, 1, MAX_COUNT)
+        if bits is None:
+            raise InvalidParameterError("verify_iterations is given but bits is not: the "
+                                        "verification is part of the precision report, "
+                                        "which needs the planned number of bits.")
     k_ends, key = jax.random.split(key)
     p_ends = np.asarray(switching_probability(device, schedule, k_ends,
                                               [lo_V, hi_V], junctions=junctions,
@@ -124,8 +155,14 @@ def tune_amplitude(device, schedule: CycleSchedule, key: PRNGKeyArray, target: f
     k_bisect, k_average = jax.random.split(key)
     a = _bisect(device, schedule, k_bisect, jnp.float32(lo_V), jnp.float32(hi_V),
                 jnp.float32(target), int(junctions), int(iterations), noise, rising)
-    if averaging_iterations == 0:
+    if averaging_iterations > 0:
+        gain = jnp.float32(gain_V if rising else -gain_V)
+        a = _approximate(device, schedule, k_average, a, jnp.float32(target), gain,
+                         int(junctions), int(averaging_iterations), noise)
+    if bits is None:
         return a
-    gain = jnp.float32(gain_V if rising else -gain_V)
-    return _approximate(device, schedule, k_average, a, jnp.float32(target), gain,
-                        int(junctions), int(averaging_iterations), noise)
+    batches = verify_iterations or max(averaging_iterations // 2, iterations)
+    ones = int(np.sum(np.asarray(_verify(device, schedule, jax.random.fold_in(k_average, 1),
+                                         a, int(junctions), int(batches), noise),
+                                 np.int64)))
+    return precision_report(float(a), ones, batches * int(junctions), target, bits)
