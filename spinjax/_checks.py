@@ -46,9 +46,11 @@ def step_count(t0, t1, dt, limit: int | None = None) -> int:
     """The number of fixed steps from `t0` to `t1` (s) at `dt` (s), all Python numbers;
     (t1 - t0) / dt must be a positive integer (to 1e-6), below `limit` if given."""
     for name, v in (("t0", t0), ("t1", t1), ("dt", dt)):
-        if not isinstance(v, (int, float, np.floating, np.integer)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
             raise SimulationInputError(f"{name} must be a Python number (it sets the "
                                        f"number of steps); got {type(v).__name__}.")
+        if not math.isfinite(v):
+            raise SimulationInputError(f"{name} = {v!r}; it must be a finite time in s.")
     if not (dt > 0 and math.isfinite(dt)):
         raise SimulationInputError(f"dt = {dt!r} must be a finite positive time in s.")
     steps_real = (t1 - t0) / dt
