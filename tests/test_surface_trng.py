@@ -59,7 +59,7 @@ def test_bit_tools_refuse_non_bits(bad):
             tool(bad)
 
 
-@FAST
+@settings(max_examples=12, deadline=None)
 @given(k=st.one_of(st.integers(-5, 0), st.booleans(), st.floats(allow_nan=True),
                    st.text(max_size=2)))
 def test_group_sizes_are_integers_from_one(k):
@@ -143,7 +143,10 @@ def test_precision_of_a_tuning_for_its_bits():
 def test_xor_depth_is_the_smallest_that_suffices(b, bits):
     k = xor_depth(b, bits)
     ok = lambda k: 2.0 ** (k - 1) * b**k <= 0.1 / math.sqrt(max(bits / k, 1))  # noqa: E731
-    assert k is not None and ok(k) and (k == 1 or not ok(k - 1))
+    if k is None:   # more than 64 streams (b near 1/2): said, not hidden
+        assert not any(ok(j) for j in range(1, 65))
+    else:
+        assert ok(k) and (k == 1 or not ok(k - 1))
 
 
 bad_counts = st.one_of(st.integers(-5, 0), st.booleans(), st.floats(allow_nan=True),
