@@ -44,7 +44,8 @@ def paper_a_sources(key, *, junctions: int = 1024, calib_cycles: int = 200,
     """Tune, co-design and calibrate the device rows of the quality table.
 
     Returns ``(device, schedule, amplitudes, physical, calibrated, info)``:
-    `amplitudes` {p: V}; `physical` and `calibrated` {row name: source}, the rows:
+    The co-design takes 2 x `tune_pairs` pairs per step and verifies its p with
+    4 x `tune_pairs`. `amplitudes` {p: V}; `physical` and `calibrated` {row name: source}, the rows:
     tuned (p = 0.5), biased p = 0.48 and p = 0.45, 30 % failed resets, 0.2 % K_i0
     variation, p = 0.45 after XOR of 2 bits, co-designed from p = 0.45; `info` per row
     the measured mean p, its spread over junctions and the lag-1 correlation, and the
@@ -61,7 +62,8 @@ def paper_a_sources(key, *, junctions: int = 1024, calib_cycles: int = 200,
             f"verified p = {float(np.ravel(res.p)[0]):.4f})")
     t0 = time.perf_counter()
     cd = codesign_pulse(dev, sched, jax.random.fold_in(key, 45), amplitude_V=amps[0.45],
-                        steps=codesign_steps)
+                        steps=codesign_steps, n_pairs=2 * tune_pairs,
+                        verify_pairs=4 * tune_pairs)
     info["codesign"] = dict(cd.to_json(), seconds=time.perf_counter() - t0)
     log(f"co-designed from p = 0.45: A = {cd.amplitude_V:.4f} V, w = {cd.width_s * 1e9:.4f} "
         f"ns, verified p = {cd.p:.4f} +- {cd.p_se:.4f}, energy {cd.energy0_J:.3e} -> "

@@ -113,8 +113,8 @@ def parse(argv):
                     help="with --train: steps of the feature classifier")
     ap.add_argument("--dataset", default="auto", choices=("auto", "fashion-mnist", "digits"),
                     help="auto: Fashion-MNIST if installed, else the 8x8 digits")
-    ap.add_argument("--images", type=int, default=64, help="images per noise source")
-    ap.add_argument("--sample-steps", type=int, default=25, help="DDPM steps (respaced)")
+    ap.add_argument("--images", type=int, default=32, help="images per noise source")
+    ap.add_argument("--sample-steps", type=int, default=15, help="DDPM steps (respaced)")
     ap.add_argument("--physical-images", type=int, default=4,
                     help="images sampled with every bit an sLLG write")
     ap.add_argument("--junctions", type=int, default=1024,
@@ -122,11 +122,11 @@ def parse(argv):
     ap.add_argument("--physical-junctions", type=int, default=None,
                     help="junctions of the physical source's array (default: one write "
                          "cycle per sampler step, 10 bits per pixel)")
-    ap.add_argument("--calib-cycles", type=int, default=200,
+    ap.add_argument("--calib-cycles", type=int, default=100,
                     help="write cycles that calibrate each array")
-    ap.add_argument("--tune-pairs", type=int, default=8192,
+    ap.add_argument("--tune-pairs", type=int, default=4096,
                     help="antithetic write pairs per gradient step of the tuning")
-    ap.add_argument("--codesign-steps", type=int, default=30, help="co-design steps")
+    ap.add_argument("--codesign-steps", type=int, default=15, help="co-design steps")
     ap.add_argument("--reference-images", type=int, default=2000,
                     help="test images whose classifier features are the reference of FD "
                          "and KID (default 2000; all 10000 on an accelerator)")
