@@ -155,10 +155,11 @@ class WERPlot:
 class TRNGReport:
     """Bits of a tuned junction array, their statistics and the NIST verdict."""
 
-    def __init__(self, amplitude, bits, xor_k, pvalues, cycle_s):
+    def __init__(self, amplitude, bits, xor_k, pvalues, cycle_s, tuning=None):
         from . import _trng as trng
         from ._bits.debias import xor_streams
         self.amplitude, self.cycle_s, self.xor_k = amplitude, cycle_s, xor_k
+        self.tuning = tuning
         self.bits = np.asarray(bits)
         self.per_junction = np.asarray(trng.bias_per_junction(self.bits))
         self.lag1 = float(trng.lag1_correlation(self.bits, pooled=True))
@@ -177,6 +178,8 @@ class TRNGReport:
              "per_junction_bias_std": float(self.per_junction.std()),
              "lag1_correlation": self.lag1, "xor_k": self.xor_k,
              "output_bits": int(self.out.size), "output_mean": float(self.out.mean())}
+        if self.tuning is not None:  # the precision the tuning showed for these bits
+            j["tuning"] = self.tuning
         if self.pvalues is not None:   # only the tests that apply to this many bits
             j["nist_pvalues"] = dict(self.pvalues)
             j["nist_failures_at_1pct"] = [k for k, p in self.pvalues.items() if p < 0.01]
@@ -185,10 +188,21 @@ class TRNGReport:
         return j
 
     def plot(self, path):
-        fig, ax = _figure(1, 2, size=(9, 3.5))
+        pv = dict(self.pvalues) if self.pvalues else {}
+        fig, ax = _figure(1, 3 if pv else 2, size=(14 if pv else 9, 3.8))
         ax[0].hist(self.per_junction, bins=30)
         ax[0].set(xlabel="per-junction bias p - 1/2", ylabel="junctions")
         ax[1].imshow(self.bits[:64, :256], cmap="gray", interpolation="nearest",
                      aspect="auto")
         ax[1].set(xlabel="junction", ylabel="cycle", title="raw bits")
+        if pv:  # the NIST p-values of the tests that apply to this many bits
+            names = sorted(pv)
+            vals = [max(float(pv[k]), 1e-12) for k in names]
+            ax[2].barh(range(len(names)), vals,
+                       color=["tab:red" if v < 0.01 else "tab:blue" for v in vals])
+            ax[2].axvline(0.01, color="k", ls="--", lw=1, label="p = 0.01")
+            ax[2].set_yticks(range(len(names)), names, fontsize=7)
+            ax[2].set(xscale="log", xlabel="NIST SP 800-22 p-value",
+                      title=f"output stream ({self.out.size} bits, XOR {self.xor_k})")
+            ax[2].legend(fontsize=7)
         _save(fig, path)

@@ -204,14 +204,22 @@ def _trng_cmd(args):
     key = jax.random.key(args.seed)
     _say(f"trng: tuning to p = {args.target:g} in [{args.lo:g}, {args.hi:g}] V with "
          f"{args.tune_junctions} junctions")
-    amp = float(trng.tune_amplitude(dev, sched, jax.random.fold_in(key, 1), args.target,
-                                    args.lo, args.hi, junctions=args.tune_junctions,
-                                    averaging_iterations=args.averaging))
+    tuning = trng.tune_amplitude(dev, sched, jax.random.fold_in(key, 1), args.target,
+                                 args.lo, args.hi, junctions=args.tune_junctions,
+                                 averaging_iterations=args.averaging,
+                                 bits=args.n * args.cycles)
+    amp = float(tuning)
+    _say(f"trng: tuning {tuning.summary()}")
+    if tuning.xor_k is not None and args.xor < tuning.xor_k:
+        _say(f"trng: warning: --xor {args.xor} is below the depth k = {tuning.xor_k} that "
+             f"the tuning's bias bound needs for {args.n * args.cycles} bits; expect the "
+             "raw stream to fail NIST frequency tests at this length (pass --xor "
+             f"{tuning.xor_k}, or fewer bits)")
     _say(f"trng: {args.cycles} cycles of {args.n} junctions at {amp:.4f} V")
     run = trng.run_trng(dev, sched, jax.random.fold_in(key, 2), amp, cycles=args.cycles,
                         junctions=args.n)
     report = TRNGReport(amp, run.bits, args.xor, None if args.no_nist else
-                        trng.nist_pvalues, run.cycle_s)
+                        trng.nist_pvalues, run.cycle_s, tuning=tuning.to_json())
     write_record(args, "trng", report)
     j = report.to_json()
     if "nist" in j:
