@@ -3,6 +3,7 @@ command-line overrides (``--set key=value``)."""
 
 import dataclasses
 import json
+import math
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +48,15 @@ class TrainConfig:
     keep_checkpoints: int = 2
 
     def __post_init__(self):
+        for f in dataclasses.fields(self):
+            v, kind = getattr(self, f.name), type(getattr(TrainConfig, f.name, None))
+            bad = ((kind is int and (isinstance(v, bool) or not isinstance(v, int)))
+                   or (kind is float and (isinstance(v, bool) or not isinstance(v, (int, float))
+                                          or not math.isfinite(v)))
+                   or (kind is bool and not isinstance(v, bool)))
+            if bad:
+                raise ValueError(f"TrainConfig.{f.name} = {v!r}; it must be a finite "
+                                 f"{kind.__name__}.")
         checks = {"channels": self.channels >= 1, "num_res_blocks": self.num_res_blocks >= 1,
                   "timesteps": self.timesteps >= 2, "learning_rate": self.learning_rate > 0,
                   "batch_size": self.batch_size >= 1, "train_steps": self.train_steps >= 1,

@@ -87,6 +87,21 @@ class DevicePhysicalNoise(AbstractNoiseSource):
     stuck: StuckJunctions | None = None
     increments: sj.AbstractIncrements = sj.RademacherIncrements()
 
+    def __check_init__(self):
+        j = self.junctions
+        if isinstance(j, bool) or not isinstance(j, (int, np.integer)) or j < 1:
+            raise ValueError(f"junctions = {j!r}; it must be an integer >= 1.")
+        amp = self.amplitude_V
+        if not isinstance(amp, jax.core.Tracer):
+            try:
+                arr = np.asarray(amp, dtype=float)
+            except (TypeError, ValueError):
+                arr = None
+            if (arr is None or isinstance(amp, (bool, str)) or not np.all(np.isfinite(arr))
+                    or arr.shape not in ((), (j,))):
+                raise ValueError(f"amplitude_V = {amp!r}; it must be a finite voltage in V, "
+                                 f"a scalar or of shape ({j},).")
+
     def init(self, key):
         key, k_stuck = jax.random.split(key)
         mask = (self.stuck.mask(k_stuck, (self.junctions,)) if self.stuck is not None

@@ -182,7 +182,8 @@ def fd_comparison(f_a, f_b, f_ref, *, tolerance: float, n_boot: int = 200,
     with $\sigma_\Delta$ = (h - l) / (2 z_{(1+\ell)/2}) the bootstrap's standard
     error; the comparison is decided at this size when ``mdd_80`` <= `tolerance`."""
     from scipy.stats import norm
-    if not (np.isfinite(tolerance) and tolerance > 0):
+    if (isinstance(tolerance, bool) or not isinstance(tolerance, (int, float, np.number))
+            or not (np.isfinite(tolerance) and tolerance > 0)):
         raise EvaluateError(f"tolerance = {tolerance!r}; expected a finite FD difference > 0.")
     value, lo, hi = fd_difference(f_a, f_b, f_ref, n_boot=n_boot, level=level, seed=seed)
     se = (hi - lo) / (2 * norm.ppf((1 + level) / 2))

@@ -77,3 +77,25 @@ def test_checkpoint_refused_for_other_config_or_data(tmp_path):
     files = sorted(p for p in SHIPPED.rglob("*") if p.is_file())
     assert max(p.stat().st_size for p in files) < 16e6
     assert np.sum([p.stat().st_size for p in files]) < 8e6
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: __import__("diffusion.config").config.TrainConfig(batch_size="64"), "batch_size"),
+    (lambda: __import__("diffusion.config").config.TrainConfig(learning_rate=float("nan")),
+     "learning_rate"),
+    (lambda: __import__("diffusion.config").config.TrainConfig(attention=1), "attention"),
+])
+def test_config_refuses_wrong_types(make, name):
+    with pytest.raises(ValueError, match=name):
+        make()
+
+
+@pytest.mark.parametrize("junctions, amplitude, name", [
+    (0, 0.97, "junctions"), (8.0, 0.97, "junctions"), (True, 0.97, "junctions"),
+    (8, float("nan"), "amplitude_V"), (8, "1", "amplitude_V"), (8, np.ones(3), "amplitude_V")])
+def test_physical_source_refuses_bad_arguments(junctions, amplitude, name):
+    import spinjax as sj
+    from diffusion.device_noise import DevicePhysicalNoise
+    dev = sj.devices.vcma_mtj()
+    with pytest.raises(ValueError, match=name):
+        DevicePhysicalNoise(dev, sj.trng.precessional_schedule(dev), amplitude, junctions)
