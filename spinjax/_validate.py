@@ -43,7 +43,9 @@ def check_real(name: str, value, lo: float = -math.inf, hi: float = math.inf, *,
         v = float(value)
         ok = (v >= lo if closed_lo else v > lo) and (v <= hi if closed_hi else v < hi)
     if not ok:
-        interval = (f"{'[' if closed_lo else '('}{lo:g}, {hi:g}{']' if closed_hi else ')'}")
+        left = "[" if closed_lo and math.isfinite(lo) else "("
+        right = "]" if closed_hi and math.isfinite(hi) else ")"
+        interval = f"{left}{lo:g}, {hi:g}{right}"
         suffix = f" {unit}" if unit else ""
         raise InvalidParameterError(
             f"{name} = {_describe(value)}; it must be a finite number in {interval}{suffix}.")
