@@ -13,7 +13,7 @@ project's classifier features with intervals; software vs the tuned array decide
 an FD-difference test with its power; energy per image. Writes report.json,
 quality.md, energy.md and figures (PNG) to --out.
 
-    python examples/diffusion_demo.py --out diffusion_demo        # about 4 min, 2 cores
+    python examples/diffusion_demo.py --out diffusion_demo        # minutes on 2 cores
     python examples/diffusion_demo.py --train                     # retrain first
 """
 
