@@ -17,7 +17,6 @@ import numpy as np
 
 import spinjax as sj
 from spinjax import trng
-from spinjax._trng.nonideal import IncompleteReset
 
 from .codesign import codesign_pulse
 from .device_noise import BitsToGaussian, DeviceCalibratedNoise, DevicePhysicalNoise, calibrate
@@ -79,7 +78,7 @@ def paper_a_sources(key, *, junctions: int = 1024, calib_cycles: int = 200,
         "p = 0.45 after XOR of 2 bits": DevicePhysicalNoise(
             dev, sched, amps[0.45], n, to_gaussian=BitsToGaussian(xor=2)),
         "30 % failed resets": DevicePhysicalNoise(dev, sched, amps[0.5], n,
-                                                  reset=IncompleteReset(0.3)),
+                                                  reset=trng.IncompleteReset(0.3)),
         "0.2 % K_i0 variation": DevicePhysicalNoise(
             varied, trng.precessional_schedule(varied), amps[0.5], n),
         "co-designed from p = 0.45": DevicePhysicalNoise(dev, cd_sched, cd.amplitude_V, n),

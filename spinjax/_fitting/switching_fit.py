@@ -119,12 +119,12 @@ class FitResult:
         return np.sqrt(var)
 
     def plot(self, path):
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure  # no pyplot: the backend stays the user's
+
         from ..experiments._stats import wilson_interval
         d = self.data
-        fig, ax = plt.subplots(figsize=(5.5, 4))
+        fig = Figure(figsize=(5.5, 4))
+        ax = fig.add_subplot()
         for w in np.unique(d.width_s):
             sel = d.width_s == w
             lo, hi = wilson_interval(d.switches[sel], d.trials[sel])
@@ -140,7 +140,6 @@ class FitResult:
         ax.legend(fontsize=7)
         fig.tight_layout()
         fig.savefig(path, dpi=120)
-        plt.close(fig)
 
     @property
     def correlation(self) -> np.ndarray:
