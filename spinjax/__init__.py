@@ -32,6 +32,7 @@ from ._readout.tmr import TMR, midpoint_threshold
 from ._readout.hall import HallReadout, harmonic_voltages, lock_in
 from ._sllg import SLLG
 from ._solver import NormalizedHeun, normalize
+from ._fused.solver import FusedHeun
 from ._thermal import thermal_field_strength
 from ._torques.base import AbstractTorque
 from ._torques.sot import SpinOrbitTorque
@@ -45,7 +46,6 @@ from ._estimators import (  # noqa: E402
 from ._design import (  # noqa: E402
     Bounded, DesignFailed, DesignResult, MinEnergyResult, Positive, min_energy_pulse,
     rectangular_reference, tune_to_probability)
-from ._fused.run import FusedSolution, fused_simulate  # noqa: E402
 from ._fitting import FitResult, SwitchingData, fit_switching, read_csv  # noqa: E402
 
 __all__ = [
@@ -66,6 +66,6 @@ __all__ = [
     "SlonczewskiSTT", "Solution", "SpinOrbitTorque", "UniaxialAnisotropy", "VCMAAnisotropy",
     "Zeeman", "constants", "disk_area", "ellipse_area", "llg_rhs", "normalize",
     "simulate", "thermal_field_strength", "InsufficientMemoryError", "junction_mesh",
-    "junction_state", "shard_junctions", "FusedSolution", "fused_simulate", "Histogram", "RunningMoments", "SwitchCount",
+    "junction_state", "shard_junctions", "FusedHeun", "Histogram", "RunningMoments", "SwitchCount",
 ]
 __version__ = "0.1.0"

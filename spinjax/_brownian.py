@@ -1,27 +1,27 @@
-"""A counter-based Brownian path: increments keyed by the integer step index."""
+"""A counter-based Brownian path: increments keyed by the junction and the step index."""
 
 import equinox as eqx
 import equinox.internal as eqxi
 import jax
 import jax.numpy as jnp
-import jax.random as jr
 from diffrax import AbstractBrownianPath, BrownianIncrement
-from jaxtyping import PRNGKeyArray
 
+from ._counter_rng import junction_key_words
 from ._increments import AbstractIncrements, GaussianIncrements
 
 
 class CounterBrownianPath(AbstractBrownianPath):
-    r"""Brownian motion on a unit-step grid whose increment over step $n$ is
-    $\mathcal N(0, 1)$ drawn from ``jax.random.fold_in(key, n)``.
+    r"""Brownian motion on a unit-step grid whose increment over step $n$ is the
+    standardized draw of :class:`spinjax.GaussianIncrements` (or another law) for the
+    junction's key and the counter $n$.
 
     The solver time here is the step counter $s = (t - t_0)/\Delta t$, so step $n$
     spans $[n, n+1]$ and ``evaluate(n, n + 1)`` returns the increment of step $n$. As
-    the increment is a pure function of ``(key, n)``, recomputing a step (as diffrax's
-    ``RecursiveCheckpointAdjoint`` does on the backward pass) gives the same noise, so
-    reverse-mode gradients are exact for the discretized SDE, at the speed of
-    ``diffrax.UnsafeBrownianPath`` (which cannot be differentiated in reverse mode)
-    rather than ``diffrax.VirtualBrownianTree`` (about 25x slower here).
+    the increment is a pure function of ``(key, junction index, n)``, recomputing a
+    step (as diffrax's ``RecursiveCheckpointAdjoint`` does on the backward pass) gives
+    the same noise, so reverse-mode gradients are exact for the discretized SDE, and
+    the fused solver (:class:`spinjax.FusedHeun`), which draws from the same
+    generator, sees the same increments: same key, same trajectory on either solver.
 
     Valid only when:
 
@@ -33,20 +33,31 @@ class CounterBrownianPath(AbstractBrownianPath):
     sub-unit intervals are then not independent, so adaptive stepping must not be used
     with noise.
 
-    **Fields:** `key` a JAX PRNG key; `shape` the increment's shape (*N, 3); `dtype`;
-    `increments` the law of the standardized increment (default Gaussian; see
-    :class:`spinjax.RademacherIncrements` for a faster weak-order-1 alternative);
-    `draw_shape` the shape actually drawn, a trailing part of `shape` broadcast to it
-    (``None``: `shape`), so that junctions along the leading axes share their noise
-    (common random numbers).
+    **Arguments:** `key` a JAX Threefry key; `shape` the increment's shape (*N, 3);
+    `dtype`; `increments` the law of the standardized increment (default Gaussian; see
+    :class:`spinjax.RademacherIncrements`); `draw_shape` the shape actually drawn, a
+    trailing part of `shape` broadcast to it (``None``: `shape`), so that junctions
+    along the leading axes share their noise (common random numbers). Junction $i$ is
+    numbered in row-major order over the junction axes of `draw_shape`.
     """
 
-    key: PRNGKeyArray
+    k0: jax.Array
+    k1: jax.Array
     shape: tuple[int, ...] = eqx.field(static=True)
-    dtype: jnp.dtype = eqx.field(static=True, default=jnp.float32)
-    increments: AbstractIncrements = GaussianIncrements()
-    levy_area: type[BrownianIncrement] = eqx.field(static=True, default=BrownianIncrement)
-    draw_shape: tuple[int, ...] | None = eqx.field(static=True, default=None)
+    dtype: jnp.dtype = eqx.field(static=True)
+    increments: AbstractIncrements
+    levy_area: type[BrownianIncrement] = eqx.field(static=True)
+    draw_shape: tuple[int, ...] = eqx.field(static=True)
+
+    def __init__(self, key, shape: tuple[int, ...], dtype=jnp.float32,
+                 increments: AbstractIncrements = GaussianIncrements(),
+                 draw_shape: tuple[int, ...] | None = None):
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self.increments = increments
+        self.levy_area = BrownianIncrement
+        self.draw_shape = self.shape if draw_shape is None else tuple(draw_shape)
+        self.k0, self.k1 = junction_key_words(key, self.draw_shape[:-1])
 
     @property
     def t0(self):
@@ -58,8 +69,8 @@ class CounterBrownianPath(AbstractBrownianPath):
 
     def increment(self, step: jax.Array) -> jax.Array:
         """The standardized increment of integer step `step`, shape `self.shape`."""
-        shape = self.shape if self.draw_shape is None else self.draw_shape
-        draw = self.increments.sample(jr.fold_in(self.key, step), shape, self.dtype)
+        step = jnp.asarray(step).astype(jnp.uint32)
+        draw = jnp.stack(self.increments.draw(self.k0, self.k1, step, self.dtype), -1)
         return jnp.broadcast_to(draw, self.shape)
 
     def evaluate(self, t0, t1=None, left=True, use_levy=False):

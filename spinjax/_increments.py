@@ -1,10 +1,15 @@
-"""Distributions of the standardized noise increment of one step.
+r"""Distributions of the standardized noise increment of one step.
 
-The Brownian increment of a step of length $\\Delta t$ is $\\sqrt{\\Delta t}\\,\\xi$ with
-$\\xi$ drawn from one of these. Gaussian $\\xi$ is the Brownian motion itself; a
-distribution whose first three moments match $\\mathcal N(0, 1)$ keeps the weak order
-(the order of convergence of expectations such as $\\langle m_z^2\\rangle$ or a
+The Brownian increment of a step of length $\Delta t$ is $\sqrt{\Delta t}\,\xi$ with
+$\xi$ drawn from one of these. Gaussian $\xi$ is the Brownian motion itself; a
+distribution whose first three moments match $\mathcal N(0, 1)$ keeps the weak order
+(the order of convergence of expectations such as $\langle m_z^2\rangle$ or a
 switching probability) of the Heun scheme, while individual paths no longer converge.
+
+Both draw from the counter-based generator of :mod:`spinjax._counter_rng`: the three
+components of junction $i$ at step $j$ are a pure function of the per-junction key
+words and $j$, so every solver (and a recomputation in a backward pass) sees the same
+increment.
 """
 
 import abc
@@ -12,44 +17,52 @@ import abc
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import jax.random as jr
-import numpy as np
-from jaxtyping import PRNGKeyArray
+
+from ._counter_rng import step_normals, threefry2x32
 
 
 class AbstractIncrements(eqx.Module):
-    """The law of $\\xi$: mean 0, variance 1, per component and per junction."""
+    r"""The law of $\xi$: mean 0, variance 1, per component and per junction."""
 
     @abc.abstractmethod
-    def sample(self, key: PRNGKeyArray, shape: tuple[int, ...], dtype) -> jax.Array:
-        """Independent draws of $\\xi$ of the given shape."""
+    def draw(self, k0: jax.Array, k1: jax.Array, step: jax.Array,
+             dtype) -> tuple[jax.Array, jax.Array, jax.Array]:
+        r"""The three components of $\xi$ at integer `step` (uint32) for every junction,
+        from its key words `k0`, `k1` (uint32 arrays of the junction shape); each
+        component has the junction shape and `dtype`. Elementwise only, so it runs in a
+        Pallas kernel body as well as in XLA."""
 
 
 class GaussianIncrements(AbstractIncrements):
-    """$\\xi \\sim \\mathcal N(0, 1)$: exact Brownian increments (the default).
+    r"""$\xi \sim \mathcal N(0, 1)$: exact Brownian increments (the default).
 
-    Heun then converges strongly (order 1/2) and weakly (order 1). On a CPU the normal
-    variates are most of the cost of a step (about 30 ns per junction-step here)."""
+    Two Threefry-2x32 calls per junction and step (counters $(j, 0)$ and $(j, 1)$),
+    Box-Muller on the four words, three normals kept
+    (:func:`spinjax._counter_rng.step_normals`). Heun then converges strongly (order
+    1/2) and weakly (order 1)."""
 
-    def sample(self, key, shape, dtype):
-        return jr.normal(key, shape, dtype)
+    def draw(self, k0, k1, step, dtype):
+        return step_normals(k0, k1, step, dtype)
 
 
 class RademacherIncrements(AbstractIncrements):
-    r"""$\xi = \pm 1$ with probability 1/2 each (32 draws from one random word).
+    r"""$\xi = \pm 1$ with probability 1/2 each: three bits of one Threefry word.
 
     $E\xi = E\xi^3 = 0$, $E\xi^2 = 1$: the moment conditions of a weak order-1 scheme,
     so expectations converge like those of the Gaussian Heun scheme (Kloeden and
     Platen, *Numerical Solution of SDEs*, 1992, sections 14.1-14.2; Milstein and
     Tretyakov 2004, section 2.2), while single trajectories do not approximate
     Brownian paths. Use it for ensemble statistics (switching probabilities,
-    equilibrium averages, random bits) when throughput matters; it needs 1/32 of the
-    random bits of one normal variate; a whole sLLG step measured 1.7-2.1x faster on
-    a 2-core CPU at N = 1e4 to 1e6 (benchmarks/README.md).
+    equilibrium averages, random bits) when throughput matters: it needs one Threefry
+    call per junction and step instead of two, and no logarithm or sine.
     """
 
-    def sample(self, key, shape, dtype):
-        n = int(np.prod(shape))
-        words = jr.bits(key, (-(-n // 32), 1), jnp.uint32)
-        signs = (words >> jnp.arange(32, dtype=jnp.uint32)) & 1
-        return (2 * signs.reshape(-1)[:n].astype(dtype) - 1).reshape(shape)
+    def draw(self, k0, k1, step, dtype):
+        zero = jnp.zeros_like(k0)
+        word, _ = threefry2x32(k0, k1, zero + step, zero + jnp.uint32(2))
+
+        def sign(bit):
+            b = jax.lax.shift_right_logical(word, jnp.uint32(bit)) & jnp.uint32(1)
+            return 2 * b.astype(dtype) - 1
+
+        return sign(0), sign(1), sign(2)

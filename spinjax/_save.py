@@ -29,6 +29,8 @@ class Solution(eqx.Module):
     - `ys`: the saved states or observables, leading axis over `ts`.
     - `monitors`: the final state of each monitor, in the order given.
     - `num_steps`: the number of steps taken.
+    - `solver`: the solver that ran, e.g. ``"FusedHeun(backend='xla')"`` or
+      ``"NormalizedHeun()"``.
     """
 
     m: Magnetization
@@ -36,3 +38,4 @@ class Solution(eqx.Module):
     ys: object
     monitors: tuple
     num_steps: jax.Array
+    solver: str = eqx.field(static=True, default="")

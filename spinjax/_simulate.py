@@ -1,4 +1,6 @@
-"""`simulate`: the sLLG solve of a junction array with diffrax."""
+"""`simulate`: the sLLG solve of a junction array, on the solver the caller picks."""
+
+import math
 
 import diffrax
 import equinox as eqx
@@ -8,10 +10,12 @@ import numpy as np
 
 from ._adjoint import default_adjoint, junction_count
 from ._brownian import CounterBrownianPath
+from ._counter_rng import junction_key_words
 from ._checks import (
     SimulationInputError, _check, _check_drive_shapes, _check_drives_used, _check_inputs,
     _is_concrete, error_if_scalar, step_count)
 from ._drive import Drive
+from ._fused.solver import FusedHeun
 from ._increments import AbstractIncrements, GaussianIncrements
 from ._monitors import AbstractMonitor
 from ._params import validate
@@ -45,15 +49,24 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
              max_angle: float = 0.5, max_steps: int | None = None,
              noise: AbstractIncrements = GaussianIncrements(), common_noise_axes: int = 0,
              adjoint: diffrax.AbstractAdjoint | None = None,
-             mesh=None) -> Solution:
+             mesh=None, solver=None, monitor_every: int = 1) -> Solution:
     r"""Integrate the stochastic LLG of an array of junctions from `t0` to `t1` (s).
 
-    Built on ``diffrax.diffeqsolve`` with ``MultiTerm(ODETerm, ControlTerm)``, the
-    :class:`spinjax.NormalizedHeun` scheme and the :class:`spinjax.CounterBrownianPath`.
-    diffrax integrates in the step counter $s = (t - t_0)/\Delta t$, so every step is
-    exactly one unit and its noise is keyed by the integer $s$: the same `key` gives
-    bitwise the same result, and reverse-mode gradients (through ``adjoint``) see
-    exactly the forward noise.
+    One entry point, two solvers, as ``diffrax.diffeqsolve(solver=...)``:
+
+    - :class:`spinjax.FusedHeun` (the default for fixed steps): the stochastic Heun
+      step of the model's own right-hand side in a fused loop (XLA, or a Pallas kernel
+      on a GPU), every field, torque and pulse included.
+    - :class:`spinjax.NormalizedHeun` or any diffrax solver: ``diffrax.diffeqsolve``
+      with ``MultiTerm(ODETerm, ControlTerm)`` and the
+      :class:`spinjax.CounterBrownianPath`; the default when `adaptive` or `adjoint` is
+      given, which only it serves.
+
+    Both integrate in the step counter $s = (t - t_0)/\Delta t$ and draw the increment
+    of junction $i$ at step $j$ from the same counter-based generator
+    (:mod:`spinjax._counter_rng`): the same `key` gives the same trajectory on either
+    solver (to rounding), any backend, padding or number of devices, and reverse-mode
+    gradients see exactly the forward noise. ``Solution.solver`` names the solver used.
 
     **Arguments:**
 
@@ -66,12 +79,17 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     - `drive`: a :class:`spinjax.Drive`; default no field, voltage or current.
     - `save`: a :class:`spinjax.Save`: final state only (default), or every k steps,
       optionally reduced by a function.
-    - `monitors`: running reductions (:class:`spinjax.FirstPassage`) updated at every
-      save point.
+    - `monitors`: running reductions (:class:`spinjax.FirstPassage`,
+      :class:`spinjax.SwitchCount`, ...) updated every `monitor_every` steps (default
+      every step), independently of `save`.
+    - `monitor_every`: the monitors' cadence in steps, a positive integer.
+    - `solver`: :class:`spinjax.FusedHeun`, :class:`spinjax.NormalizedHeun` (or another
+      diffrax solver), or ``None`` for the default above.
     - `thermal`: include the Brown thermal field; by default unless every temperature
       is (concretely) zero.
     - `adaptive`: a diffrax step-size controller (e.g. ``PIDController(rtol, atol)``)
-      for a deterministic ($T = 0$) solve; `dt` is then the initial step.
+      for a deterministic ($T = 0$) solve on the diffrax path; `dt` is then the
+      initial step, and the grid of saves and monitor updates.
     - `max_angle`: the stability bound, the largest precession (or rms thermal) angle
       in rad per step; a `dt` above it raises, suggesting the smaller of the precession
       and thermal bounds. It covers the whole drive: constants and pulses (anything with
@@ -79,7 +97,8 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
       from their parameters over $[t_0, t_1]$, any other callable is evaluated at every
       step time $t_0 + k\Delta t$ (the times a fixed-step solve reads it; with
       `adaptive` steps the solver may read it between them).
-    - `max_steps`: step budget per save interval for adaptive solves.
+    - `max_steps`: step budget of an adaptive solve between two monitor updates or
+      saves (default four per grid step plus 16).
     - `noise`: the law of the standardized increments: ``GaussianIncrements()``
       (Brownian paths, the default) or ``RademacherIncrements()`` (weak order 1 only:
       right expectations, not paths; 1.7-2.1x faster on a 2-core CPU, measured).
@@ -88,7 +107,8 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
       devices, check that the compiled solve fits in each device's memory before it
       runs (:class:`spinjax.InsufficientMemoryError` otherwise), and return a result
       split the same way. Same key, same per-junction result on any number of devices.
-    - `adjoint`: the diffrax adjoint of reverse-mode gradients; by default
+    - `adjoint`: the diffrax path's adjoint of reverse-mode gradients (the fused
+      solver checkpoints its own segments, see :class:`spinjax.FusedHeun`); by default
       :func:`spinjax._adjoint.default_adjoint` (store every step when the states take
       at most 2 GiB per device, else diffrax's recursive checkpointing). For a few
       parameters pass ``diffrax.ForwardMode()`` and differentiate with ``jax.jacfwd``
@@ -100,6 +120,12 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     """
     drive = Drive() if drive is None else drive
     n_steps = step_count(t0, t1, dt)
+    solver = _choose_solver(solver, adaptive, adjoint)
+    if isinstance(monitor_every, bool) or not (isinstance(monitor_every, (int, np.integer))
+                                               and monitor_every >= 1):
+        raise SimulationInputError(f"monitor_every = {monitor_every!r}; it must be a "
+                                   "positive integer number of steps.")
+    monitor_every = int(monitor_every)
     if save.every is None and save.fn is not None:
         raise SimulationInputError("Save(fn=...) needs every=k: the function is applied "
                                    "at every k-th step (the final state is always in .m).")
@@ -128,6 +154,8 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
         raise SimulationInputError(
             f"common_noise_axes = {common_noise_axes!r}; the valid range is 0 to "
             f"{max(0, len(batch_shape) - 1)} for junction axes {batch_shape}.")
+    if isinstance(solver, FusedHeun):
+        solver.check(batch_shape, common_noise_axes)
     model = _cast(model, dtype)
     norm = jnp.linalg.norm(m0, axis=-1)
     m0 = _check(m0, jnp.all(jnp.isfinite(norm) & (norm > 0)),
@@ -152,14 +180,14 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     _check_drives_used(model, drive)
     _check_drive_shapes(drive, batch_shape, t0)
     m0 = _check_inputs(model, drive, m0, float(t0), float(dt), n_steps, max_angle, thermal)
-    if adjoint is None:
+    if adjoint is None and not isinstance(solver, FusedHeun):
         adjoint = (default_adjoint(junction_count(batch_shape), n_steps, every,
                                    np.dtype(dtype).itemsize,
                                    1 if mesh is None else int(mesh.devices.size))
                    if adaptive is None else diffrax.RecursiveCheckpointAdjoint())
     args = (model, drive, m0, key, float(t0), float(dt), n_steps, every, save,
-            tuple(monitors), bool(thermal), adaptive, max_steps, adjoint, noise,
-            int(common_noise_axes))
+            tuple(monitors), monitor_every, bool(thermal), solver, adaptive, max_steps,
+            adjoint, noise, int(common_noise_axes), mesh)
     if mesh is None:
         return _solve(*args)
     # Compile first and compare XLA's buffer plan with each device's free memory, so
@@ -174,60 +202,134 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     return compiled(*args)
 
 
+def _choose_solver(solver, adaptive, adjoint):
+    """The solver object of a call: the fused one unless a diffrax-only option is set."""
+    if solver is None:
+        return NormalizedHeun() if adaptive is not None or adjoint is not None else FusedHeun()
+    if isinstance(solver, FusedHeun):
+        for name, value in (("adaptive", adaptive), ("adjoint", adjoint)):
+            if value is not None:
+                raise SimulationInputError(
+                    f"{name}= is an option of the diffrax path, which FusedHeun does not "
+                    "serve (fixed steps; it checkpoints its own segments for gradients): "
+                    "pass solver=spinjax.NormalizedHeun().")
+        return solver
+    if isinstance(solver, diffrax.AbstractSolver):
+        return solver
+    raise SimulationInputError(
+        f"solver = {solver!r}; pass spinjax.FusedHeun(), spinjax.NormalizedHeun() or "
+        "another diffrax solver, or None for the default.")
+
+
+def _advance_diffrax(terms, solver, controller, budget, adjoint, args, m, start, n_steps):
+    """`m` after `n_steps` unit steps of solver time from step `start` with
+    ``diffrax.diffeqsolve``, and the number of steps diffrax took."""
+    dtype = m.dtype
+    s0 = start.astype(dtype)
+    sol = diffrax.diffeqsolve(
+        terms, solver, s0, s0 + n_steps, jnp.asarray(1.0, dtype), m, args=args,
+        saveat=diffrax.SaveAt(t1=True), stepsize_controller=controller,
+        max_steps=budget, adjoint=adjoint, throw=False)
+    # diffrax's own throw passes the whole state through its error check (which
+    # gathers a sharded state on one device); check its result code as a scalar.
+    m1 = error_if_scalar(sol.ys[0], sol.result != diffrax.RESULTS.successful,
+                         "the solver stopped early (adaptive steps: max_steps was "
+                         "reached within a monitor or save interval, or the step size "
+                         "shrank to nothing): raise max_steps or loosen the tolerances.")
+    return m1, sol.stats["num_steps"]
+
+
 @eqx.filter_jit
-def _solve(model, drive, m0, key, t0, dt, n_steps, every, save, monitors, thermal,
-           adaptive, max_steps, adjoint, noise, common_noise_axes=0):
+def _solve(model, drive, m0, key, t0, dt, n_steps, every, save, monitors, monitor_every,
+           thermal, solver, adaptive, max_steps, adjoint, noise, common_noise_axes, mesh):
     dtype = m0.dtype
-    args = (model, drive, jnp.asarray(t0, dtype), jnp.asarray(dt, dtype))
-    if thermal:
-        path = CounterBrownianPath(key, m0.shape, dtype, noise,
-                                   draw_shape=m0.shape[common_noise_axes:])
-        terms = diffrax.MultiTerm(diffrax.ODETerm(_drift),
-                                  diffrax.ControlTerm(_diffusion, path))
-    else:
-        terms = diffrax.ODETerm(_drift)
-    if adaptive is None:
-        controller, budget = diffrax.ConstantStepSize(), every
-    else:
-        controller = adaptive
-        budget = max_steps if max_steps is not None else 4 * every + 16
-    solver = NormalizedHeun()
-    n_chunks = n_steps // every
+    batch_shape = m0.shape[:-1]
+    t0_, dt_ = jnp.asarray(t0, dtype), jnp.asarray(dt, dtype)
 
     def time(s):
-        return jnp.asarray(t0, dtype) + s * jnp.asarray(dt, dtype)
+        return t0_ + jnp.asarray(s).astype(dtype) * dt_
 
-    def chunk(carry, i):
-        m, mon, steps = carry
-        s0 = (i * every).astype(dtype)
-        s1 = ((i + 1) * every).astype(dtype)
-        sol = diffrax.diffeqsolve(
-            terms, solver, s0, s1, jnp.asarray(1.0, dtype), m, args=args,
-            saveat=diffrax.SaveAt(t1=True), stepsize_controller=controller,
-            max_steps=budget, adjoint=adjoint, throw=False)
-        m1 = sol.ys[0]
-        # diffrax's own throw passes the whole state through its error check (which
-        # gathers a sharded state on one device); check its result code as a scalar.
-        m1 = error_if_scalar(m1, sol.result != diffrax.RESULTS.successful,
-                             "the solver stopped early (adaptive steps: max_steps was "
-                             "reached within a save interval, or the step size shrank to "
-                             "nothing): raise max_steps or loosen the tolerances.")
-        t = time(s1)
-        m1 = error_if_scalar(m1, ~jnp.all(jnp.isfinite(m1)),
-                          "the magnetization became non-finite: check the drives "
-                          "and parameters for NaN or values that overflow, or reduce dt.")
-        mon = tuple(mo.update(st, t, m1) for mo, st in zip(monitors, mon))
+    if isinstance(solver, FusedHeun):
+        k0 = k1 = None
+        if thermal:
+            k0, k1 = junction_key_words(key, batch_shape[common_noise_axes:])
+        increments = noise if thermal else None
+        segment = solver.segment(every)
+
+        def advance(m, start, n):
+            m = solver.advance(model, drive, increments, k0, k1, m, start, n, t0=t0, dt=dt,
+                               mesh=mesh)
+            return m, jnp.asarray(n, jnp.int32)
+    else:
+        args = (model, drive, t0_, dt_)
+        if thermal:
+            path = CounterBrownianPath(key, m0.shape, dtype, noise,
+                                       draw_shape=m0.shape[common_noise_axes:])
+            terms = diffrax.MultiTerm(diffrax.ODETerm(_drift),
+                                      diffrax.ControlTerm(_diffusion, path))
+        else:
+            terms = diffrax.ODETerm(_drift)
+        controller = diffrax.ConstantStepSize() if adaptive is None else adaptive
+        segment = every
+
+        def advance(m, start, n):
+            if adaptive is None:
+                cap = n
+            else:
+                cap = max_steps if max_steps is not None else 4 * n + 16
+            return _advance_diffrax(terms, solver, controller, cap, adjoint, args, m,
+                                    start, n)
+
+    launch = math.gcd(segment, monitor_every) if monitors else segment
+    tick_always = launch % monitor_every == 0
+
+    def launch_body(carry, _):
+        m, mon, s, steps = carry
+        m, taken = advance(m, s, launch)
+        s = s + launch
+        if monitors:
+            t = time(s)
+            new = tuple(mo.update(st, t, m) for mo, st in zip(monitors, mon))
+            if tick_always:
+                mon = new
+            else:
+                mon = jax.lax.cond(s % monitor_every == 0, lambda: new, lambda: mon)
+        return (m, mon, s, steps + taken), None
+
+    def run_segment(carry):
+        return jax.lax.scan(launch_body, carry, None, length=segment // launch)[0]
+
+    if isinstance(solver, FusedHeun):
+        # Reverse mode stores segment ends only and recomputes each segment (noise
+        # included, from its counters) on the backward pass.
+        run_segment = jax.checkpoint(run_segment, prevent_cse=False)
+
+    def interval(carry, _):
+        carry = jax.lax.scan(lambda c, _: (run_segment(c), None), carry, None,
+                             length=every // segment)[0]
+        m, mon, s, steps = carry
+        m = error_if_scalar(m, ~jnp.all(jnp.isfinite(m)),
+                            "the magnetization became non-finite: check the drives "
+                            "and parameters for NaN or values that overflow, or reduce dt.")
         out = None
         if save.every is not None:
-            out = m1 if save.fn is None else save.fn(t, m1)
-        return (m1, mon, steps + sol.stats["num_steps"]), out
+            out = m if save.fn is None else save.fn(time(s), m)
+        return (m, mon, s, steps), out
 
-    mon0 = tuple(mo.init(time(0.0), m0) for mo in monitors)
-    (m, mon, steps), outs = jax.lax.scan(
-        chunk, (m0, mon0, jnp.asarray(0, jnp.int32)), jnp.arange(n_chunks))
+    mon0 = tuple(mo.init(time(0), m0) for mo in monitors)
+    zero = jnp.asarray(0, jnp.int32)
+    (m, mon, _, steps), outs = jax.lax.scan(interval, (m0, mon0, zero, zero), None,
+                                            length=n_steps // every)
     ts = ys = None
     if save.every is not None:
-        first = m0 if save.fn is None else save.fn(time(0.0), m0)
+        first = m0 if save.fn is None else save.fn(time(0), m0)
         ys = jax.tree.map(lambda a, b: jnp.concatenate([a[None], b]), first, outs)
-        ts = time(jnp.arange(n_chunks + 1, dtype=dtype) * every)
-    return Solution(m=m, ts=ts, ys=ys, monitors=mon, num_steps=steps)
+        ts = time(jnp.arange(n_steps // every + 1) * every)
+    return Solution(m=m, ts=ts, ys=ys, monitors=mon, num_steps=steps,
+                    solver=_describe(solver))
+
+
+def _describe(solver) -> str:
+    if isinstance(solver, FusedHeun):
+        return f"FusedHeun(backend={solver.resolved_backend()!r})"
+    return type(solver).__name__ + "()"

@@ -8,7 +8,7 @@ import numpy as np
 from jax.extend.random import threefry_2x32
 from scipy import stats
 
-from spinjax._fused import counter_rng as crng
+from spinjax import _counter_rng as crng
 
 # --------------------------------------------------------------------------------------
 # 1. The generator

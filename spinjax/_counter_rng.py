@@ -7,10 +7,19 @@ memory. It is the generator behind ``jax.random``'s default key, and this
 implementation gives bitwise the words of ``jax.extend.random.threefry_2x32`` (tested).
 Every operation is elementwise, so the same function runs in XLA, in a Pallas kernel,
 and in Pallas's interpret mode.
+
+This is the one source of thermal noise in spinjax: every solver draws the increment of
+junction $i$ at step $j$ from Threefry of the counter $(j, \cdot)$ under a key derived
+from the user's key and the global index $i$ (:func:`junction_keys`), so the same key
+gives the same noise on every solver, backend, block size, padding and device count.
 """
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
+
+from ._checks import SimulationInputError
 
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = 0x1BD11BDA
@@ -77,3 +86,30 @@ def junction_keys(key_words, index):
     drawn under these derived keys, never under the user's key."""
     k0, k1 = key_words[0], key_words[1]
     return threefry2x32(k0, k1, index, jnp.full_like(index, 0xFFFFFFFF))
+
+
+def key_words(key) -> jax.Array:
+    """The two uint32 words of a Threefry key: a typed key (``jax.random.key(seed)``)
+    or a raw uint32 pair (``jax.random.PRNGKey(seed)``). Anything else raises
+    :class:`spinjax.SimulationInputError` naming its shape and dtype."""
+    key = key if hasattr(key, "dtype") else jnp.asarray(key)
+    if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key):
+        words = jax.random.key_data(key)
+    else:
+        words = jnp.asarray(key)
+    if words.shape != (2,) or words.dtype != jnp.uint32:
+        raise SimulationInputError(
+            f"key must be a Threefry key (jax.random.key(seed) or a uint32 pair); got key "
+            f"data of shape {words.shape} and dtype {words.dtype}.")
+    return words
+
+
+def junction_key_words(key, junction_shape: tuple[int, ...]):
+    """Per-junction key words (`k0`, `k1`), each uint32 of `junction_shape`, for the
+    junctions numbered in row-major order: :func:`junction_keys` of the global index."""
+    size = int(np.prod(junction_shape, dtype=np.int64))
+    if size >= 2**32:
+            raise SimulationInputError(f"{size} junctions exceed the 2**32 junction indices "
+                                   "of the counter-based noise.")
+    index = jnp.arange(size, dtype=jnp.uint32).reshape(junction_shape)
+    return junction_keys(key_words(key), index)
