@@ -20,3 +20,16 @@ def _standard_promotion_for_training(request):
             yield
     else:
         yield
+
+
+
+@pytest.fixture(params=["diffrax", "fused-xla", "fused-pallas"])
+def solver(request):
+    """Each solver of ``spinjax.simulate``: the diffrax path, the fused XLA loop and the
+    Pallas kernel (interpret mode on the CPU). The analytic physics tests take it, so
+    every solver is held to the same analytic results."""
+    import spinjax as sj
+    return {"diffrax": sj.NormalizedHeun(),
+            "fused-xla": sj.FusedHeun(backend="xla"),
+            "fused-pallas": sj.FusedHeun(backend="pallas", interpret=True, block=128),
+            }[request.param]

@@ -38,7 +38,7 @@ def _zero_crossing_frequency(t, x):
     return (len(tc) - 1) / (tc[-1] - tc[0])
 
 
-def test_kittel_field_along_z():
+def test_kittel_field_along_z(solver):
     """f = gamma0 (H + H_K,eff) / (2 pi (1 + alpha^2)) within 1 %; the ring-down rate
     1/tau = alpha gamma0 (H + H_K,eff) / (1 + alpha^2) within 3 %.
 
@@ -48,9 +48,9 @@ def test_kittel_field_along_z():
     omega = GAMMA0 * (H + H_KEFF) / (1 + alpha**2)
     dt = 0.02 / omega
     n = 40_000
-    m0 = jnp.array([np.sin(0.05), 0.0, np.cos(0.05)], jnp.float32)
-    sol = sj.simulate(model, m0, t1=n * dt, dt=dt, save=sj.Save(every=10))
-    t, m = np.asarray(sol.ts, np.float64), np.asarray(sol.ys, np.float64)
+    m0 = jnp.array([[np.sin(0.05), 0.0, np.cos(0.05)]], jnp.float32)
+    sol = sj.simulate(model, m0, t1=n * dt, dt=dt, save=sj.Save(every=10), solver=solver)
+    t, m = np.asarray(sol.ts, np.float64), np.asarray(sol.ys, np.float64)[:, 0]
     phase = np.unwrap(np.arctan2(m[:, 1], m[:, 0]))
     f = abs(np.polyfit(t, phase, 1)[0]) / (2 * np.pi)
     assert f == pytest.approx(omega / (2 * np.pi), rel=0.01)
@@ -58,7 +58,7 @@ def test_kittel_field_along_z():
     assert rate == pytest.approx(alpha * omega, rel=0.03)
 
 
-def test_kittel_in_plane_field_below_saturation():
+def test_kittel_in_plane_field_below_saturation(solver):
     """In-plane H_x < H_K,eff on a PMA film:
     f = (gamma0 / 2 pi) H_K,eff sqrt(1 - (H_x / H_K,eff)^2) within 1 %."""
     alpha, hx = 1e-3, 0.5
@@ -66,9 +66,9 @@ def test_kittel_in_plane_field_below_saturation():
     theta = np.arcsin(hx)  # equilibrium tilt from z
     f_exact = GAMMA0 * H_KEFF * np.sqrt(1 - hx**2) / (2 * np.pi)
     dt = 0.02 / (2 * np.pi * f_exact)
-    m0 = jnp.array([np.sin(theta + 0.02), 0.0, np.cos(theta + 0.02)], jnp.float32)
-    sol = sj.simulate(model, m0, t1=20_000 * dt, dt=dt, save=sj.Save(every=2))
-    f = _zero_crossing_frequency(np.asarray(sol.ts, np.float64), np.asarray(sol.ys[:, 1]))
+    m0 = jnp.array([[np.sin(theta + 0.02), 0.0, np.cos(theta + 0.02)]], jnp.float32)
+    sol = sj.simulate(model, m0, t1=20_000 * dt, dt=dt, save=sj.Save(every=2), solver=solver)
+    f = _zero_crossing_frequency(np.asarray(sol.ts, np.float64), np.asarray(sol.ys[:, 0, 1]))
     assert f == pytest.approx(f_exact, rel=0.01)
 
 
@@ -85,7 +85,7 @@ def test_adaptive_solve_matches_fixed_steps():
 
 
 @pytest.mark.parametrize("psi_deg", [10.0, 45.0, 80.0])
-def test_stoner_wohlfarth_astroid(psi_deg):
+def test_stoner_wohlfarth_astroid(psi_deg, solver):
     """T = 0 switching field at angle psi from the easy axis within 2 % of the astroid
     h_sw = (cos^2/3 psi + sin^2/3 psi)^(-3/2): 901 junctions with fields h in
     [0.3, 1.2] H_K (resolution 0.1 %), opposite to m at angle psi, alpha = 1, 5 ns."""
@@ -99,19 +99,20 @@ def test_stoner_wohlfarth_astroid(psi_deg):
     model = sj.SLLG(layer, (sj.UniaxialAnisotropy(K_u=K), sj.Zeeman(bias_A_per_m=fields)))
     m0 = jnp.tile(jnp.array([0.0, 0.0, 1.0], jnp.float32), (h.size, 1))
     dt = 0.05 / (GAMMA0 * 2.2 * HK / 2)
-    sol = sj.simulate(model, m0, t1=50_000 * dt, dt=dt)
+    sol = sj.simulate(model, m0, t1=50_000 * dt, dt=dt, solver=solver)
     switched = np.asarray(sol.m[:, 2]) < 0
     h_sw = h[np.argmax(switched)]
     assert switched.any() and np.all(switched[h >= h_sw]), "switching not monotonic in h"
     assert h_sw == pytest.approx(ph.astroid_field(psi), rel=0.02)
 
 
-def _final_m(model, m0, drive, t1, dt):
+def _final_m(model, m0, drive, t1, dt, solver):
     """Final m after about t1 seconds (a whole number of steps)."""
-    return np.asarray(sj.simulate(model, m0, t1=round(t1 / dt) * dt, dt=dt, drive=drive).m)
+    return np.asarray(sj.simulate(model, m0, t1=round(t1 / dt) * dt, dt=dt, drive=drive,
+                                  solver=solver).m)
 
 
-def test_sun_critical_current_stt():
+def test_sun_critical_current_stt(solver):
     """PMA junction with STT from a polarizer along +z, m starting 1 deg from -z:
     J_c0 = 2 e alpha mu0 Ms t_F H_K / (hbar eta), eta = P (Lambda = 1) (Sun 2000).
     1.1 J_c0 switches within 100 ns, 0.9 J_c0 does not."""
@@ -124,11 +125,12 @@ def test_sun_critical_current_stt():
     tilt = np.deg2rad(1.0)
     m0 = jnp.array([[np.sin(tilt), 0.0, -np.cos(tilt)]] * 2, jnp.float32)
     drive = sj.Drive(j_stt_A_per_m2=jnp.array([1.1, 0.9]) * jc0)
-    mz = _final_m(model, m0, drive, t1=100e-9, dt=0.05 / (GAMMA0 * 1.2 * HK))[:, 2]
+    mz = _final_m(model, m0, drive, t1=100e-9, dt=0.05 / (GAMMA0 * 1.2 * HK),
+                  solver=solver)[:, 2]
     assert mz[0] > 0.99 and mz[1] < -0.99, mz
 
 
-def test_liu_critical_current_sot():
+def test_liu_critical_current_sot(solver):
     """In-plane magnet (easy axis y) with damping-like SOT, sigma = +y, m starting 1 deg
     from -y: J_c0 = (2e / hbar) (mu0 Ms t_F alpha / xi_DL) (H_k + M_eff / 2) (Liu et al.
     2012). 1.1 J_c0 switches within 200 ns, 0.9 J_c0 does not.
@@ -148,5 +150,6 @@ def test_liu_critical_current_sot():
     tilt = np.deg2rad(1.0)
     m0 = jnp.array([[np.sin(tilt), -np.cos(tilt), 0.0]] * 2, jnp.float32)
     drive = sj.Drive(j_sot_A_per_m2=jnp.array([1.1, 0.9]) * jc0)
-    my = _final_m(model, m0, drive, t1=200e-9, dt=0.05 / (GAMMA0 * (HK + ms)))[:, 1]
+    my = _final_m(model, m0, drive, t1=200e-9, dt=0.05 / (GAMMA0 * (HK + ms)),
+                  solver=solver)[:, 1]
     assert my[0] > 0.99 and my[1] < -0.99, my

@@ -40,7 +40,7 @@ def _uniaxial_model(delta, h, alpha=1.0):
     (1.0, sj.GaussianIncrements()), (3.0, sj.GaussianIncrements()),
     (3.0, sj.RademacherIncrements()),
 ], ids=["delta1", "delta3", "delta3-rademacher"])
-def test_boltzmann_distribution(delta, noise):
+def test_boltzmann_distribution(delta, noise, solver):
     """m_z of 20 000 independent junctions after 20 tau_N against
     p(m_z) ~ exp[Delta (m_z^2 + 2 h m_z)], h = 0.1.
 
@@ -54,7 +54,7 @@ def test_boltzmann_distribution(delta, noise):
     dt = tau / 100
     m0 = jax.random.normal(jax.random.key(2), (n, 3), jnp.float32)  # isotropic start
     sol = sj.simulate(_uniaxial_model(delta, h), m0, t1=2000 * dt, dt=dt,
-                      key=jax.random.key(1), noise=noise)
+                      key=jax.random.key(1), noise=noise, solver=solver)
     z = np.asarray(sol.m[:, 2], np.float64)
     p = stats.kstest(z, ph.boltzmann_cdf(delta, h)).pvalue
     assert p > 1e-3, f"KS p-value {p:.2g}"
@@ -64,7 +64,7 @@ def test_boltzmann_distribution(delta, noise):
 
 
 @pytest.mark.parametrize("x", [0.5, 2.0, 5.0])
-def test_langevin_curve(x):
+def test_langevin_curve(x, solver):
     """Isotropic macrospin in a field: <m_z> = coth(x) - 1/x, x = mu0 Ms V H / kT.
 
     10 000 junctions after 20 tau_N; tolerance 4 sigma, sigma = std(m_z)/sqrt(N)
@@ -76,14 +76,15 @@ def test_langevin_curve(x):
     tau = ph.neel_time(MS, VOLUME, 1.0, T)
     dt = tau / 100
     m0 = jax.random.normal(jax.random.key(5), (n, 3), jnp.float32)
-    sol = sj.simulate(model, m0, t1=2000 * dt, dt=dt, key=jax.random.key(6))
+    sol = sj.simulate(model, m0, t1=2000 * dt, dt=dt, key=jax.random.key(6),
+                      solver=solver)
     z = np.asarray(sol.m[:, 2], np.float64)
     sigma = z.std() / np.sqrt(n)
     assert abs(z.mean() - ph.langevin(x)) < 4 * sigma, (z.mean(), ph.langevin(x), sigma)
 
 
 @pytest.mark.parametrize("delta", [3.0, 5.0])
-def test_neel_brown_first_passage(delta):
+def test_neel_brown_first_passage(delta, solver):
     """Mean first-passage time from m_z = 1 to the equator against the exact quadrature.
 
     2000 junctions, all of which cross; the default ``Save()`` (final state only): the
@@ -100,7 +101,8 @@ def test_neel_brown_first_passage(delta):
     n_steps = 200 * (60 if delta == 3 else 250)
     m0 = jnp.tile(jnp.array([0.0, 0.0, 1.0], jnp.float32), (n, 1))
     sol = sj.simulate(_uniaxial_model(delta, 0.0), m0, t1=n_steps * dt, dt=dt,
-                      key=jax.random.key(3), monitors=(sj.FirstPassage(threshold=0.0),))
+                      key=jax.random.key(3), monitors=(sj.FirstPassage(threshold=0.0),),
+                      solver=solver)
     fp = np.asarray(sol.monitors[0], np.float64)
     assert np.all(np.isfinite(fp)), f"{np.sum(~np.isfinite(fp))} junctions never crossed"
     mean, sigma = fp.mean(), fp.std() / np.sqrt(n)
