@@ -55,8 +55,36 @@ REAL = Interval()
 UNIT_INTERVAL = Interval(0.0, 1.0, closed_lo=True, closed_hi=True)
 
 
+def _short_repr(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _as_real_array(value, field: dataclasses.Field, unit: str, valid: Interval):
+    """``jnp.asarray(value)``, refusing what is not a real number: strings, None, bools
+    and complex or non-numeric arrays raise :class:`InvalidParameterError` naming the
+    field (a bool would otherwise pass as 0 or 1, a string as a raw ``TypeError``).
+    Python numbers, NumPy and JAX arrays of integer or floating dtype, sequences of them
+    and tracers (under ``jit``/``grad``/``vmap``: only their dtype is looked at) pass."""
+    def refuse(why):
+        name = getattr(field, "name", None) or "parameter"
+        return InvalidParameterError(
+            f"{name} = {_short_repr(value)} ({type(value).__name__}) {why}; it must be a "
+            f"real number (or an array of them) in {valid} (unit {unit}).")
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_)):
+        raise refuse("is not a number")
+    try:
+        arr = jnp.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise refuse("is not a number") from err
+    if not (jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer)):
+        raise refuse(f"has dtype {arr.dtype}, not a real number")
+    return arr
+
+
 def param(unit: str, valid: Interval = REAL, event_ndim: int = 0, **kwargs: Any):
-    """Declare a module field as a physical parameter (converted with ``jnp.asarray``).
+    """Declare a module field as a physical parameter, converted with ``jnp.asarray``
+    after refusing values that are not real numbers (strings, None, bools, complex).
 
     **Arguments:**
 
@@ -66,7 +94,17 @@ def param(unit: str, valid: Interval = REAL, event_ndim: int = 0, **kwargs: Any)
     """
     metadata = {"spinjax_param": True, "unit": unit, "valid": valid,
                 "event_ndim": event_ndim}
-    return eqx.field(converter=jnp.asarray, metadata=metadata, **kwargs)
+    # The converter needs the field's name for its message; dataclasses set it on this
+    # very Field object when the class is built (inherited fields share it), so the
+    # closure reads it back at conversion time.
+    holder: list = []
+
+    def convert(value):
+        return _as_real_array(value, holder[0], unit, valid)
+
+    field = eqx.field(converter=convert, metadata=metadata, **kwargs)
+    holder.append(field)
+    return field
 
 
 def iter_params(module: Any, prefix: str = "") -> Iterator[tuple[str, Any, dict]]:

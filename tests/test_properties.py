@@ -128,13 +128,12 @@ def test_valid_values_are_accepted(entry, data):
     entry.call(data.draw(entry.valid, label=entry.parameter))
 
 
-# Values that are not numbers: today the parameter declarations pass them to jnp.asarray
-# and a raw TypeError/ValueError (or, for a bool, nothing) comes back. Strict xfails:
-# when spinjax/_params.py converts them, these fail and the mark is to be removed.
+# Values that are not numbers (a string, None, a bool, a numeric string): the parameter
+# declarations refuse them with an error naming the parameter, rather than passing them
+# to jnp.asarray (a raw TypeError/ValueError, or for a bool a silent 0/1).
 _NOT_NUMBERS = [("Ms", "abc"), ("Ms", None), ("Ms", True), ("alpha", "0.1")]
 
 
-@pytest.mark.xfail(strict=True, reason="_params.param does not yet refuse non-numbers")
 @pytest.mark.parametrize("name, value", _NOT_NUMBERS)
 def test_not_a_number_names_the_parameter(name, value):
     with pytest.raises(ERRORS, match=name):
