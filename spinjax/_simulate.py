@@ -156,7 +156,9 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
             f"{max(0, len(batch_shape) - 1)} for junction axes {batch_shape}.")
     if isinstance(solver, FusedHeun):
         solver.check(batch_shape, common_noise_axes)
-    model = _cast(model, dtype)
+    # The parameters and the drive (pulse parameters included) follow the state's
+    # precision, so a float32 run with float64 inputs mixes no dtypes in the loop.
+    model, drive = _cast(model, dtype), _cast(drive, dtype)
     norm = jnp.linalg.norm(m0, axis=-1)
     m0 = _check(m0, jnp.all(jnp.isfinite(norm) & (norm > 0)),
                 "m0 must be finite and non-zero (it is normalized to unit length).")
