@@ -20,6 +20,7 @@ from ._layer import FreeLayer, disk_area, ellipse_area
 from ._llg import llg_rhs
 from ._monitors import AbstractMonitor, FirstPassage
 from ._monitor_stats import Histogram, RunningMoments, SwitchCount
+from ._dwell_time import DwellTime
 from ._params import InvalidParameterError
 from ._pulses.base import AbstractPulse, Sequence, Sum
 from ._pulses.shapes import GaussianPulse, PiecewiseLinear, Sinusoid, Trapezoid, rectangular
@@ -67,5 +68,6 @@ __all__ = [
     "Zeeman", "constants", "disk_area", "ellipse_area", "llg_rhs", "normalize",
     "simulate", "thermal_field_strength", "InsufficientMemoryError", "junction_mesh",
     "junction_state", "shard_junctions", "FusedHeun", "Histogram", "RunningMoments", "SwitchCount",
+    "DwellTime",
 ]
 __version__ = "0.1.0"
