@@ -1,0 +1,399 @@
+"""The one-engine table: four models x the solvers of ``spinjax.simulate`` x N.
+
+Models, 300 K, float32, Gaussian increments, dt = 1 ps, m0 on the easy axis: ``affine``,
+the PMA disk of ``sllg_throughput.py`` (VCMAAnisotropy + demag + 1e4 A/m in-plane bias,
+no torque); ``vcma``, paper A's junction ``devices.vcma_mtj().model`` (VCMA, demag,
+30 kA/m bias, ``BiasDrivenSTT``) under a ``Trapezoid`` voltage pulse (1.05 V from 20 ps,
+20 ps edges, 0.4 ns plateau); ``stt``, the fields of ``devices.stt_mtj()`` with
+``SlonczewskiSTT(asymmetry=1.5)`` and -8e10 A/m^2; ``sot``, ``devices.sot_mtj().model``
+(``SpinOrbitTorque``, xi_DL = -0.33) with 6e10 A/m^2 in the channel, from +y.
+
+Solvers: ``FusedHeun()`` (backend "auto": Pallas on a GPU, the XLA loop elsewhere), on
+a GPU also ``FusedHeun(backend="xla")``, ``NormalizedHeun()`` (diffrax), the
+hand-written ``lax.scan`` of ``sllg_throughput.py`` (affine only, ``jax.random.normal``
+noise) and, if importable, cmtj (``make_cmtj``: the affine physics in C++ float64, 1e4
+junctions one after another in one process). Rates: every JAX row in one worker on
+``--platform``'s backend, a warm-up call (it compiles) then up to 3 timed calls (fewer
+once 2 s are spent); rate = N x steps / median. Ratios are between rows of this run.
+
+Gradients, one row per model, each in a fresh worker: ``jax.grad`` of the mean final
+m_z in one parameter (affine: K_i0; vcma: the pulse amplitude; stt, sot: the current)
+through ``simulate``'s default solver (FusedHeun, segment checkpointing), timed against
+the jitted forward of the same size. Peak memory: GPU, the allocator's
+``peak_bytes_in_use`` since the worker started (the forward runs first); CPU, ``VmHWM``
+reset through ``/proc/self/clear_refs`` before each.
+
+A time budget (``--budget-s``; 250 s GPU, 360 s CPU, 45 s ``--quick``) bounds the run:
+the rates get 60 % of it, a row predicted from the rows before it not to finish in time
+is skipped with a note, and a worker still running at the end (plus a short grace) is
+stopped, keeping its finished rows. Usage::
+
+    python benchmarks/engine.py --platform gpu --out benchmarks/results   # < 5 min, H100
+    python benchmarks/engine.py --platform cpu --out benchmarks/results   # a few minutes
+    python benchmarks/engine.py --platform cpu --out /tmp/engine --quick  # < 1 min
+
+Writes ``OUT/engine_<platform>.json`` (rows; machine: CPU or GPU, jax, date) and, for a
+full run with ``--out`` in ``benchmarks/results``, the section between the
+``engine[_gpu]`` markers of ``benchmarks/README.md``.
+"""
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from accelerator import Budget, check_device, describe_device, device_mem_mb, probe, worker_env  # noqa: E402,E501
+from readme_section import replace_section  # noqa: E402
+from scaling_report import _f, _n  # noqa: E402
+from sllg_throughput import PHYSICS, derived_physics, machine_info, peak_mem_mb, source_version  # noqa: E402,E501
+
+DT = 1e-12
+MODELS = ("affine", "vcma", "stt", "sot")
+PARAMS = dict(affine=("K_i0 (mJ/m^2)", 1.0), vcma=("pulse amplitude (V)", 1.05),
+              stt=("J (1e10 A/m^2)", -8.0), sot=("J_HM (1e10 A/m^2)", 6.0))
+SOLVERS = dict(fused="FusedHeun()", fused_xla='FusedHeun(backend="xla")',
+               normalized="NormalizedHeun()", scan="lax.scan (hand-written)",
+               cmtj="cmtj (C++, float64, 1 process)")
+SIZES = dict(  # (N, steps) of the fused rows, the diffrax rows, the gradients, cmtj
+    gpu=dict(fused=((10**5, 1000), (10**6, 1000), (10**7, 1000)),
+             diffrax=((10**5, 1000), (10**6, 1000)), grad=(10**6, 1000), cmtj=(10**4, 1000)),
+    cpu=dict(fused=((10**3, 1000), (10**4, 500), (10**5, 100)),
+             diffrax=((10**3, 1000), (10**4, 500), (10**5, 100)), grad=(10**4, 500),
+             cmtj=(10**4, 1000)),
+    quick=dict(fused=((10**3, 100),), diffrax=((10**3, 100),), grad=(10**3, 100),
+               cmtj=(10**4, 100)))
+BUDGET_S = dict(gpu=250.0, cpu=360.0, quick=45.0)
+
+
+def build(p: dict, name: str, theta=None):
+    """(model, drive, easy axis) of model `name`, its parameter at `theta`."""
+    import equinox as eqx
+    import spinjax as sj
+    from sllg_throughput import _spinjax_layer
+    theta = PARAMS[name][1] if theta is None else theta
+    if name == "affine":
+        return sj.SLLG(_spinjax_layer(sj, p), (
+            sj.VCMAAnisotropy(K_i0=theta * 1e-3), sj.Demagnetization(factors=p["demag"]),
+            sj.Zeeman(bias_A_per_m=p["bias"]))), sj.Drive(), (0.0, 0.0, 1.0)
+    if name == "vcma":
+        pulse = sj.Trapezoid(theta, start_s=20e-12, width_s=400e-12, rise_s=20e-12,
+                             fall_s=20e-12)
+        return sj.devices.vcma_mtj().model, sj.Drive(voltage_V=pulse), (0.0, 0.0, 1.0)
+    if name == "stt":
+        model = eqx.tree_at(lambda m: m.torques, sj.devices.stt_mtj().model,
+                            (sj.SlonczewskiSTT(polarization=0.6, asymmetry=1.5),))
+        return model, sj.Drive(j_stt_A_per_m2=theta * 1e10), (0.0, 0.0, 1.0)
+    return (sj.devices.sot_mtj().model, sj.Drive(j_sot_A_per_m2=theta * 1e10),
+            (0.0, 1.0, 0.0))
+
+
+def timed(fn, *args, repeats=3, min_s=2.0):
+    """(median s, first call s, output): a warm-up call, then up to `repeats` timed
+    calls, fewer once `min_s` seconds are spent (at least one)."""
+    import jax
+    t = time.perf_counter()
+    out = jax.block_until_ready(fn(*args))
+    first, times = time.perf_counter() - t, []
+    while len(times) < repeats and (not times or sum(times) < min_s):
+        t = time.perf_counter()
+        out = jax.block_until_ready(fn(*args))
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), first, out
+
+
+def emit(row: dict) -> None:
+    print("ROW " + json.dumps(row), flush=True)
+
+
+def make_run(p, model, solver, n, steps):
+    import jax
+    import jax.numpy as jnp
+    import spinjax as sj
+    from sllg_throughput import make_scan
+    if solver == "scan":
+        return make_scan(p, n, steps), SOLVERS["scan"]
+    sllg, drive, axis = build(p, model)
+    m0 = jnp.tile(jnp.asarray(axis, jnp.float32), (n, 1))
+    obj = dict(fused=sj.FusedHeun(), fused_xla=sj.FusedHeun(backend="xla"),
+               normalized=sj.NormalizedHeun())[solver]
+    key, label = jax.random.key(0), ("NormalizedHeun (diffrax)" if solver == "normalized"
+                                     else f"FusedHeun ({obj.resolved_backend()})")
+    return (lambda: sj.simulate(sllg, m0, t1=steps * DT, dt=DT, key=key, drive=drive,
+                                solver=obj).m), label
+
+
+def predict(done: list, model: str, solver: str, n: int, steps: int):
+    """Seconds the case should take, from the last row of the same solver (the same
+    model preferred); None without one."""
+    same = [r for r in done if r["solver"] == solver]
+    ref = next((r for r in reversed(same) if r["model"] == model), same[-1] if same else None)
+    call = ref and n * steps / ref["junction_steps_per_s"]
+    return ref and ref["compile_s"] + call * (1 + min(3, math.ceil(2.0 / max(call, 1e-9))))
+
+
+def rates_worker(spec: dict, platform: str) -> None:
+    check_device(platform)
+    p, done = derived_physics(PHYSICS), []
+    for model, solver, n, steps in spec["cases"]:
+        row = dict(kind="rate", model=model, solver=solver, n=n, steps=steps)
+        left, guess = spec["deadline"] - time.time(), predict(done, model, solver, n, steps)
+        if left <= 0 or (guess is not None and guess > left):
+            emit(dict(row, skipped=f"budget: {max(left, 0):.0f} s left" + (
+                f", predicted {guess:.0f} s" if guess is not None else "")))
+            continue
+        try:
+            run, label = make_run(p, model, solver, n, steps)
+            med, first, out = timed(run)
+            row.update(label=label, junction_steps_per_s=n * steps / med, seconds=med,
+                       compile_s=max(first - med, 0.0), mean_mz=float(out[..., 2].mean()))
+            done.append(row)
+        except Exception as e:  # noqa: BLE001  (a failing row is reported, not fatal)
+            row["error"] = f"{type(e).__name__}: {e}"[:400]
+        emit(row)
+
+
+def reset_peak(gpu: bool) -> bool:
+    """Restart the count of VmHWM (CPU); False where it cannot (GPU allocator)."""
+    try:
+        return not gpu and Path("/proc/self/clear_refs").write_text("5") == 1
+    except OSError:
+        return False
+
+
+def grad_worker(spec: dict, platform: str) -> None:
+    import jax
+    import jax.numpy as jnp
+    import spinjax as sj
+    check_device(platform)
+    p, gpu, (n, steps), last = derived_physics(PHYSICS), platform == "gpu", spec["size"], 0.0
+    peak = (lambda: device_mem_mb().get("peak_gpu_mem_mb")) if gpu else peak_mem_mb
+    for name in spec["models"]:
+        row = dict(kind="gradient", model=name, parameter=PARAMS[name][0], n=n, steps=steps)
+        left = spec["deadline"] - time.time()
+        if left < last:  # the previous model's time: this one would not finish
+            emit(dict(row, skipped=f"budget: {max(left, 0):.0f} s left"))
+            continue
+        start, m0 = time.time(), jnp.tile(jnp.asarray(build(p, name)[2], jnp.float32), (n, 1))
+
+        def loss(theta, name=name, m0=m0):
+            model, drive, _ = build(p, name, theta)
+            return jnp.mean(sj.simulate(model, m0, t1=steps * DT, dt=DT, key=jax.random.key(0),
+                                        drive=drive).m[..., 2])
+        theta = jnp.float32(PARAMS[name][1])
+        try:
+            fresh = reset_peak(gpu)
+            tf, ff, value = timed(jax.jit(loss), theta)
+            row.update(forward_s=tf, forward_first_s=ff, value=float(value),
+                       forward_peak_mb=peak())
+            fresh = reset_peak(gpu) and fresh
+            tg, fg, g = timed(jax.jit(jax.grad(loss)), theta)
+        except Exception as e:  # noqa: BLE001
+            emit(dict(row, error=f"{type(e).__name__}: {e}"[:400]))
+            continue
+        row.update(gradient_s=tg, gradient_first_s=fg, grad=float(g), ratio=tg / tf,
+                   gradient_peak_mb=peak(), peak_reset=fresh,
+                   solver=sj.FusedHeun().resolved_backend())
+        last = time.time() - start
+        emit(row)
+
+
+def cmtj_worker(spec: dict) -> None:
+    n, steps = spec["size"]
+    row = dict(kind="rate", model="affine", solver="cmtj", n=n, steps=steps, label="cmtj")
+    if importlib.util.find_spec("cmtj") is None:
+        return emit(dict(row, skipped="cmtj is not installed"))
+    from sllg_throughput import make_cmtj
+    run = make_cmtj(derived_physics(PHYSICS), n, steps, n)
+    t, out = time.perf_counter(), run()
+    sec = time.perf_counter() - t
+    emit(dict(row, junction_steps_per_s=n * steps / sec, seconds=sec,
+              mean_mz=statistics.fmean(m[2] for m in out)))
+
+
+def run_worker(kind: str, spec: dict, platform: str, budget: Budget, log) -> list:
+    """The rows a worker printed (kept if it is stopped at the budget's end)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind,
+           "--spec", json.dumps(spec), "--platform", platform]
+    rows = []
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True,
+                                env=worker_env("cpu" if kind == "cmtj" else platform))
+        timer = threading.Timer(budget.timeout(), proc.kill)  # the budget always ends
+        timer.start()
+        for line in proc.stdout:
+            if line.startswith("ROW "):
+                rows.append(json.loads(line[4:]))
+                log(" ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                             for k, v in rows[-1].items() if k not in ("label", "parameter")))
+        rc, _ = proc.wait(), timer.cancel()
+        err.seek(0)
+        tail = err.read().strip()[-600:]
+    if rc:
+        rows.append(dict(kind=kind, model=",".join(spec.get("models", ["all"])), error=(
+            "stopped at the end of the time budget" if rc == -9 else f"rc {rc}: {tail}")))
+        log(str(rows[-1]))
+    return rows
+
+
+def cases(platform: str, size: dict) -> list:
+    fused = ("fused", "fused_xla") if platform == "gpu" else ("fused",)
+    out = [(m, s, n, st) for n, st in size["fused"] for m in MODELS for s in fused]
+    out += [(m, "normalized", n, st) for n, st in size["diffrax"] for m in MODELS]
+    out += [("affine", "scan", n, st) for n, st in size["fused"]]
+    return sorted(out, key=lambda c: c[2])  # every solver at small N first
+
+
+def run_all(platform: str, quick: bool, budget_s: float, log) -> dict:
+    t0, mode = time.time(), "quick" if quick else "full"
+    budget = Budget(budget_s, grace=8.0 if quick else 30.0)
+    device = probe(platform) if platform == "gpu" else None  # exits without a GPU
+    machine = dict(machine_info(mode), **({"device": device} if device else {}))
+    size = SIZES["quick" if quick else platform]
+    rows = run_worker("rates", dict(cases=cases(platform, size),
+                                    deadline=t0 + 0.6 * budget_s), platform, budget, log)
+    rows += run_worker("cmtj", dict(size=size["cmtj"]), platform, budget, log)
+    end = time.time() + budget.end - time.monotonic()  # the budget's end, wall clock
+    for models in [list(MODELS)] if quick else [[m] for m in MODELS]:  # quick: one worker
+        if budget.expired():
+            rows += [dict(kind="gradient", model=m, skipped="budget spent") for m in models]
+        else:
+            spec = dict(models=models, size=size["grad"], deadline=end)
+            rows += run_worker("grad", spec, platform, budget, log)
+    machine.update(loadavg_end=os.getloadavg(), spinjax_end=source_version(),
+                   total_s=time.time() - t0, budget_s=budget_s)
+    return dict(machine=machine, platform=platform, solvers=SOLVERS, params=PARAMS,
+                physics=PHYSICS, rows=rows)
+
+
+def report(res: dict) -> str:
+    m, gpu = res["machine"], res["platform"] == "gpu"
+    ok = [r for r in res["rows"] if "junction_steps_per_s" in r or "ratio" in r]
+    rate = {(r["model"], r["solver"], r["n"]): r["junction_steps_per_s"] for r in ok
+            if r["kind"] == "rate"}
+    cmtj = next((r for r in ok if r["solver"] == "cmtj"), None)
+    host = describe_device(m) if gpu else (f"{m['cpu']}, {m['cores']} cores, {m['platform']}"
+                                           f"; jax {m['jax']}, diffrax {m['diffrax']}")
+    out = [f"Measured {m['date']} ({m['mode']} mode, {m['total_s'] / 60:.1f} min, budget "
+           f"{m['budget_s']:.0f} s) on {host}. Load average {m['loadavg_start'][0]:.2f} at "
+           f"the start, {m['loadavg_end'][0]:.2f} at the end; spinjax {m['spinjax_start']}"
+           + ("" if m["spinjax_start"] == m["spinjax_end"] else
+              f" (**{m['spinjax_end']} at the end**)") + "."]
+    if not gpu:
+        out += ["", "The CPU run shares its 2 cores with other jobs: the rates are lower "
+                "bounds that move with the load; the ratios, between rows of the same run "
+                "a few seconds apart, are the figures to read."]
+    out += ["", "Junction-steps/s (median of up to 3 timed calls after a warm-up call). "
+            "Ratios, same run: `/ scan` the hand-written `lax.scan` at the same N (affine "
+            "rows); `fused / diffrax` FusedHeun over NormalizedHeun (same model, N); "
+            "`/ affine` the same solver on the affine model; `/ cmtj` over cmtj"
+            + (f" ({_f(cmtj['junction_steps_per_s'])} junction-steps/s at N = "
+               f"{_n(cmtj['n'])}, {cmtj['steps']} steps, one core)" if cmtj else "") + ".",
+            "", "| model | solver | N | steps | junction-steps/s | / scan | fused / diffrax "
+            "| / affine | / cmtj | compile s |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in (r for r in ok if r["kind"] == "rate" and r["solver"] != "cmtj"):
+        x, mod, sol, n = r["junction_steps_per_s"], r["model"], r["solver"], r["n"]
+        scan = rate.get(("affine", "scan", n)) if mod == "affine" and sol != "scan" else None
+        dif = rate.get((mod, "normalized", n)) if sol.startswith("fused") else None
+        aff = rate.get(("affine", sol, n)) if mod != "affine" else None
+        cm = cmtj["junction_steps_per_s"] if cmtj and mod == "affine" else None
+        out.append(f"| {mod} | {r['label']} | {_n(n)} | {r['steps']} | {_f(x)} | "
+                   + " | ".join(_f(b and x / b, ".2f") for b in (scan, dif, aff))
+                   + f" | {_f(cm and x / cm, '.1f')} | {r['compile_s']:.1f} |")
+    grads = [r for r in ok if r["kind"] == "gradient"]
+    if grads:
+        mem = "GPU allocator peak since the worker started" if gpu else "VmHWM, reset before each"
+        who = "one worker" if m["mode"] == "quick" else "each model in a fresh worker"
+        out += ["", f"Reverse mode (`jax.grad` of the mean final m_z, FusedHeun "
+                f"({grads[0]['solver']}), {who}; peak MB: {mem}):", "",
+                "| model | parameter | N | steps | forward s | gradient s | gradient / forward "
+                "| forward peak MB | gradient peak MB | d mean m_z / d parameter |",
+                "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        out += [f"| {r['model']} | {r['parameter']} | {_n(r['n'])} | {r['steps']} | "
+                f"{r['forward_s']:.3g} | {r['gradient_s']:.3g} | {r['ratio']:.1f} | "
+                f"{_f(r['forward_peak_mb'], '.0f')} | {_f(r['gradient_peak_mb'], '.0f')} | "
+                f"{r['grad']:.3g} |" for r in grads]
+    bad = [r for r in res["rows"] if r not in ok]
+    out += [""] * bool(bad) + [
+        "- not measured: " + " ".join(str(x) for x in (r["kind"], r.get("model"), SOLVERS.get(
+            r.get("solver")), "n" in r and f"N = {_n(r['n'])}") if x) + ": "
+        + (r.get("skipped") or r.get("error", ""))[-300:].replace("\n", " ") for r in bad]
+    return "\n".join(out)
+
+
+def publish(res: dict, section: str) -> None:
+    plat, g = res["platform"], "_gpu" * (res["platform"] == "gpu")
+    intro = (f"## One engine: models x solvers ({plat.upper()})\n\n`engine.py` runs four "
+             "models at 300 K (affine PMA fields; paper A's VCMA junction with its "
+             "bias-driven STT under a trapezoid pulse; angular Slonczewski STT; spin-orbit "
+             "torque) on every solver of `simulate` (FusedHeun, NormalizedHeun), beside "
+             "the hand-written scan and cmtj, and times one reverse-mode gradient per "
+             "model; see its docstring. Run it with\n\n"
+             f"    python benchmarks/engine.py --platform {plat} --out benchmarks/results\n"
+             f"    python benchmarks/engine.py --platform {plat} --out /tmp/engine --quick\n\n"
+             f"A full run writes `results/engine_{plat}.json` and the section below.")
+    replace_section(HERE / "README.md", f"<!-- engine{g}:start -->", f"<!-- engine{g}:end -->",
+                    section, intro)
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage block
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value < math.inf):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def main(argv=None) -> None:
+    ap = Parser(prog="engine.py", description=__doc__.splitlines()[0])
+    ap.add_argument("--platform", choices=("cpu", "gpu"), default="cpu")
+    ap.add_argument("--out", type=Path, help="folder of engine_<platform>.json (created)")
+    ap.add_argument("--quick", action="store_true", help="one small size, under a minute")
+    ap.add_argument("--budget-s", type=_seconds, help="time budget of the run in seconds")
+    ap.add_argument("--worker", choices=("rates", "grad", "cmtj"), help=argparse.SUPPRESS)
+    ap.add_argument("--spec", type=json.loads, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        return dict(rates=rates_worker, grad=grad_worker,
+                    cmtj=lambda s, _: cmtj_worker(s))[args.worker](args.spec, args.platform)
+    if args.out is None:
+        ap.error("--out FOLDER is required")
+    out = args.out.expanduser().resolve()
+    results = (HERE / "results").resolve()
+    in_results = out == results or results in out.parents
+    if args.quick and in_results:
+        ap.error(f"--quick would overwrite the full run's record in {out}; pass another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        ap.error(f"cannot use --out {args.out} as a folder: {e.strerror}")
+    os.environ["JAX_PLATFORMS"] = "cpu"  # the driver holds no device memory
+    budget_s = args.budget_s or BUDGET_S["quick" if args.quick else args.platform]
+    res = run_all(args.platform, args.quick, budget_s,
+                  log=lambda s: print(s, file=sys.stderr, flush=True))
+    path = out / f"engine_{args.platform}.json"
+    path.write_text(json.dumps(res, indent=1) + "\n")
+    section = report(res)
+    if in_results and not args.quick:
+        publish(res, section)
+    print(section + f"\n\n(wrote {path})")
+
+
+if __name__ == "__main__":
+    main()
