@@ -1,13 +1,13 @@
-"""Cost of a forward-mode gradient through the fused kernel against one fused forward.
+"""Cost of a forward-mode gradient through the fused solver against one fused forward.
 
 The issue-4 cost target (one gradient at most 4x one forward solve, N = 1e3-1e5, 1e3-1e4
-steps) measured on ``spinjax.fused_simulate``. Model: the VCMA preset
-``spinjax.devices.vcma_mtj(alpha=alpha).model`` without its bias-driven STT term (that
-torque's angular dependence is not affine in m, so the fused path refuses it; at 1 V
-across the barrier it is a small correction to the VCMA switching), 300 K, dt = 1 ps,
-float32, N junctions from +z. A rectangular write pulse of amplitude V for 0.44 ns,
-then relaxation at 0 V for the rest of the steps: two ``fused_simulate`` calls, the
-second from the first's state, each with its own key. Loss
+steps) measured on ``simulate(..., solver=FusedHeun())``. Model: the VCMA preset
+``spinjax.devices.vcma_mtj(alpha=alpha).model`` without its bias-driven STT term (the
+affine-only kernel that FusedHeun replaced refused that torque, and the committed rows
+were measured on it; FusedHeun runs the whole preset, reverse mode of which is in
+``engine.py``), 300 K, dt = 1 ps, float32, N junctions from +z. A rectangular write
+pulse of amplitude V for 0.44 ns, then relaxation at 0 V for the rest of the steps: two
+``simulate`` calls, the second from the first's state, each with its own key. Loss
 
     L(V, alpha) = mean over junctions of tanh(-m_z(t1) / 0.5)
 
@@ -15,7 +15,7 @@ as in ``gradients.py``. Forward: ``jax.jit(L)``; gradient: ``jax.jit(jax.jacfwd(
 over (V, alpha) (two tangent directions carried by one tangent launch per segment);
 ``jvp``: one directional derivative (``jax.jvp`` in V). Each is compiled by a first
 call, then timed (median of 3; 1 for the largest CPU case). Backend: the Pallas kernel
-on a GPU, the XLA loop on a CPU (``backend="auto"``). A check compares the jacfwd
+on a GPU, the XLA loop on a CPU (``FusedHeun(backend="auto")``). A check compares the jacfwd
 gradient with a central finite difference of L in V under common random numbers.
 
 Usage::
@@ -28,6 +28,7 @@ Writes ``benchmarks/results/fused_gradients[_gpu].json`` and the table between t
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -48,6 +49,7 @@ TARGET_RATIO = 4.0
 
 
 def make_loss(n: int, steps: int, backend: str = "auto"):
+    """The loss of (V, alpha) on ``FusedHeun(backend=backend)``."""
     import equinox as eqx
     import jax
     import jax.numpy as jnp
@@ -59,10 +61,11 @@ def make_loss(n: int, steps: int, backend: str = "auto"):
         amplitude, alpha = theta[0], theta[1]
         model = sj.devices.vcma_mtj(alpha=alpha).model
         model = eqx.tree_at(lambda m: m.torques, model, ())
-        pulse = sj.fused_simulate(model, m0, t1=PULSE_STEPS * DT, dt=DT, key=k1,
-                                  drive=sj.Drive(voltage_V=amplitude), backend=backend)
-        relax = sj.fused_simulate(model, pulse.m, t1=(steps - PULSE_STEPS) * DT, dt=DT,
-                                  key=k2, backend=backend)
+        solver = sj.FusedHeun(backend=backend)
+        pulse = sj.simulate(model, m0, t1=PULSE_STEPS * DT, dt=DT, key=k1,
+                            drive=sj.Drive(voltage_V=amplitude), solver=solver)
+        relax = sj.simulate(model, pulse.m, t1=(steps - PULSE_STEPS) * DT, dt=DT, key=k2,
+                            solver=solver)
         return jnp.mean(jnp.tanh(-relax.m[:, 2] / 0.5))
     return loss
 
@@ -115,8 +118,11 @@ def fd_check(n=10_000, steps=1_000, h=2e-3):
 
 def table(res):
     m = res["machine"]
-    lines = [f"Device: {m['device']} ({m['platform']}), jax {m['jax']}, {m['date']}; backend "
-             f"{m['backend']}. Gradient = `jax.jacfwd` over (V, alpha); jvp = one direction.",
+    lines = [f"Device: {m['device']} ({m['platform']}), jax {m['jax']}, {m['date']}; "
+             f"`FusedHeun(backend={m['backend']!r})`" + (
+                 " (measured before the one-engine change, on `fused_simulate`, the "
+                 "affine-only kernel FusedHeun replaced)" if m["date"] < "2026-12-05" else "")
+             + ". Gradient = `jax.jacfwd` over (V, alpha); jvp = one direction.",
              "", "| N | steps | forward s | gradient s | gradient/forward | jvp/forward |",
              "|---:|---:|---:|---:|---:|---:|"]
     for r in res["rows"]:
@@ -138,14 +144,22 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--platform", choices=("cpu", "gpu"), default="cpu")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--report", type=Path, help="re-render the README table of a JSON")
     args = ap.parse_args()
+    if args.report:
+        from readme_section import replace_section
+        res = json.loads(args.report.read_text())
+        name = "fused_gradients" + ("_gpu" if res["machine"]["platform"] == "gpu" else "")
+        text = table(res)
+        return replace_section(HERE / "README.md", f"<!-- {name} -->", f"<!-- /{name} -->",
+                               text, "") or print(text)
     os.environ["JAX_PLATFORMS"] = "cuda" if args.platform == "gpu" else "cpu"
     import datetime
     import jax
-    from spinjax._fused.run import _resolve_backend
+    import spinjax as sj
     d = jax.devices()[0]
     res = dict(machine=dict(device=d.device_kind, platform=d.platform, jax=jax.__version__,
-                            cores=os.cpu_count(), backend=_resolve_backend("auto"),
+                            cores=os.cpu_count(), backend=sj.FusedHeun().resolved_backend(),
                             date=datetime.date.today().isoformat()), rows=[])
     res["fd_check"] = fd_check(n=1_000 if args.quick else 10_000)
     print(res["fd_check"], flush=True)
@@ -158,7 +172,8 @@ def main():
     if args.quick:
         return
     from readme_section import publish
-    publish(HERE, "fused_gradients", args.platform, res, text, "Gradient cost through the fused kernel")
+    publish(HERE, "fused_gradients", args.platform, res, text,
+            "Forward-mode gradient cost through the fused solver")
 
 if __name__ == "__main__":
     main()

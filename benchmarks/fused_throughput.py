@@ -1,21 +1,24 @@
-"""Throughput of the fused multi-step sLLG (``spinjax.fused_simulate``) against
-``spinjax.simulate`` and the hand-written ``lax.scan`` of ``sllg_throughput.py``.
+"""Throughput of ``simulate(..., solver=FusedHeun())`` against the diffrax path
+(``NormalizedHeun``) and the hand-written ``lax.scan`` of ``sllg_throughput.py``.
 
 Same physics as ``sllg_throughput.py`` (PMA CoFeB disk, 300 K, dt = 1 ps, float32,
 thermal noise on). Rows, each timed in this process (one warm-up call, then the median
-of three):
+of three); the committed rows were measured before the one-engine change, when
+``fused`` ran ``fused_simulate`` (the affine-only kernel that FusedHeun replaced):
 
-- ``fused``: ``fused_simulate(backend="pallas")`` on a GPU (one Triton kernel for all
-  steps; Threefry noise generated in registers), ``backend="xla"`` on the CPU.
-- ``fused_xla``: on a GPU, the same fused step as an XLA ``fori_loop`` (one fusion per
-  step, the state through HBM every step).
+- ``fused``: ``FusedHeun(backend="auto")``: the Pallas kernel on a GPU (blocks of
+  junctions in registers for a segment of steps; Threefry noise generated in
+  registers), the XLA ``fori_loop`` on the CPU.
+- ``fused_xla``: on a GPU, ``FusedHeun(backend="xla")`` (one fusion per step, the state
+  through HBM every step).
 - ``scan``: the hand-written ``lax.scan`` with ``jax.random.normal`` noise.
-- ``spinjax``: ``spinjax.simulate`` (diffrax), final state only.
+- ``spinjax``: ``simulate(..., solver=NormalizedHeun())`` (diffrax), final state only.
 
 Memory rows run ``fused`` in a fresh subprocess for N = 1e8 (GPU; 1e6 on the CPU) at
 two step counts and report the allocator's peak (GPU) or VmHWM (CPU): the memory of a
 run does not depend on its number of steps. A check row runs the Pallas kernel and its
-XLA reference on the same device and inputs and reports their largest difference.
+XLA loop on the same device and inputs and reports their largest difference (of the
+final state, of the running mean of m_z and of the switch counts, both as monitors).
 ``--sweep`` (GPU) times the kernel's block size and warps at N = 1e7.
 
 Usage::
@@ -53,6 +56,8 @@ CASES = dict(
              scan=((10**4, 1000), (10**5, 200), (10**6, 20)),
              spinjax=((10**4, 1000), (10**5, 200), (10**6, 20))),
     quick=dict(fused=((10**4, 100),), scan=((10**4, 100),), spinjax=((10**4, 100),)))
+LABEL = dict(fused="FusedHeun()", fused_xla='FusedHeun(backend="xla")',
+             scan="hand-written lax.scan", spinjax="NormalizedHeun()")
 MEMORY = dict(gpu=(10**8, (100, 1000)), cpu=(10**6, (10, 100)))
 
 
@@ -77,13 +82,13 @@ def make(impl, p, n, steps, backend="auto", block=256, num_warps=4):
     if impl == "scan":
         return make_scan(p, n, steps)
     if impl == "spinjax":
-        return make_spinjax(p, n, steps)
+        return make_spinjax(p, n, steps, solver=sj.NormalizedHeun())
     model, key, dt = _model(p), jax.random.key(0), p["dt"]
     m0 = jnp.tile(jnp.array([0.0, 0.0, 1.0], jnp.float32), (n, 1))
-    backend = "xla" if impl == "fused_xla" else backend
-    return lambda: sj.fused_simulate(model, m0, t1=steps * dt, dt=dt, key=key,
-                                     backend=backend, block=block,
-                                     num_warps=num_warps).m.block_until_ready()
+    solver = sj.FusedHeun(backend="xla" if impl == "fused_xla" else backend, block=block,
+                          num_warps=num_warps)
+    return lambda: sj.simulate(model, m0, t1=steps * dt, dt=dt, key=key,
+                               solver=solver).m.block_until_ready()
 
 
 def timed(fn, repeats=3):
@@ -106,18 +111,20 @@ def rate_row(impl, n, steps, p, **kw):
 
 
 def check_row(p, n=100_000, steps=100):
-    """Pallas kernel vs its XLA reference on this device, same inputs."""
+    """FusedHeun's Pallas kernel vs its XLA loop on this device, same inputs; the old
+    kernel's mean m_z and switch count are monitors now."""
     import jax
     import jax.numpy as jnp
     import spinjax as sj
     model, key, dt = _model(p), jax.random.key(1), p["dt"]
     m0 = jnp.tile(jnp.array([0.1, 0.0, 1.0], jnp.float32), (n, 1))
-    a = sj.fused_simulate(model, m0, t1=steps * dt, dt=dt, key=key, backend="pallas")
-    b = sj.fused_simulate(model, m0, t1=steps * dt, dt=dt, key=key, backend="xla")
+    mon = (sj.RunningMoments(), sj.SwitchCount(hysteresis=0.5))
+    a, b = (sj.simulate(model, m0, t1=steps * dt, dt=dt, key=key, monitors=mon,
+                        solver=sj.FusedHeun(backend=x)) for x in ("pallas", "xla"))
     return dict(impl="check_pallas_vs_xla", n=n, steps=steps,
                 max_abs_dm=float(jnp.max(jnp.abs(a.m - b.m))),
-                max_abs_dmean_mz=float(jnp.max(jnp.abs(a.mean_mz - b.mean_mz))),
-                switch_count_equal=bool(jnp.all(a.switches == b.switches)))
+                max_abs_dmean_mz=float(jnp.max(jnp.abs(a.monitors[0][1] - b.monitors[0][1]))),
+                switch_count_equal=bool(jnp.all(a.monitors[1][1] == b.monitors[1][1])))
 
 
 def memory_worker(n, steps, platform):
@@ -147,27 +154,31 @@ def machine(platform):
 
 
 def table(rows, info):
+    old = info["date"] < "2026-12-05"  # before the one-engine change
     lines = [f"Device: {info['device']} ({info['platform']}), jax {info['jax']}, "
-             f"{info['cores']} host cores, {info['date']}.", "",
-             "| implementation | N | steps | junction-steps/s | vs scan | compile s |",
+             f"{info['cores']} host cores, {info['date']}." + (
+                 " Measured before the one-engine change: `fused` and `fused_xla` ran "
+                 "`fused_simulate(backend=...)`, the affine-only kernel that FusedHeun "
+                 "replaced; `spinjax` ran `simulate` (then diffrax only)." if old else ""), "",
+             "| row: solver | N | steps | junction-steps/s | vs scan | compile s |",
              "|---|---:|---:|---:|---:|---:|"]
     scan = {r["n"]: r["junction_steps_per_s"] for r in rows if r["impl"] == "scan"}
     for r in rows:
         if "junction_steps_per_s" not in r or r.get("sweep"):
             continue
         ratio = r["junction_steps_per_s"] / scan[r["n"]] if r["n"] in scan else None
-        lines.append(f"| {r['impl']} | {r['n']:.0e} | {r['steps']} | "
+        lines.append(f"| {r['impl']}: {LABEL[r['impl']]} | {r['n']:.0e} | {r['steps']} | "
                      f"{r['junction_steps_per_s']:.3g} | "
                      f"{'' if ratio is None else f'{ratio:.2f}'} | {r['compile_s']:.1f} |")
     mem = [r for r in rows if r["impl"] == "fused_memory"]
     if mem:
-        lines += ["", "| fused memory: N | steps | peak GPU MB | peak RSS MB |",
+        lines += ["", "| fused (FusedHeun) memory: N | steps | peak GPU MB | peak RSS MB |",
                   "|---:|---:|---:|---:|"]
         lines += [f"| {r['n']:.0e} | {r['steps']} | {r.get('peak_gpu_mem_mb', float('nan')):.0f}"
                   f" | {r['peak_rss_mb']:.0f} |" for r in mem]
     for r in rows:
         if r["impl"] == "check_pallas_vs_xla":
-            lines += ["", f"Pallas kernel vs its XLA reference ({r['n']:.0e} junctions, "
+            lines += ["", f"FusedHeun Pallas vs XLA ({r['n']:.0e} junctions, "
                       f"{r['steps']} steps, same key): max |dm| = {r['max_abs_dm']:.2g}, "
                       f"max |d mean m_z| = {r['max_abs_dmean_mz']:.2g}, switch counts equal: "
                       f"{r['switch_count_equal']}."]
@@ -185,7 +196,15 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--sweep", action="store_true")
     ap.add_argument("--memory-worker", nargs=2, type=int, metavar=("N", "STEPS"))
+    ap.add_argument("--report", type=Path, help="re-render the README table of a JSON")
     args = ap.parse_args()
+    if args.report:
+        from readme_section import replace_section
+        res = json.loads(args.report.read_text())
+        name = "fused_throughput" + ("_gpu" if res["machine"]["platform"] == "gpu" else "")
+        text = table(res["rows"], res["machine"])
+        return replace_section(HERE / "README.md", f"<!-- {name} -->", f"<!-- /{name} -->",
+                               text, "") or print(text)
     os.environ["JAX_PLATFORMS"] = "cuda" if args.platform == "gpu" else "cpu"
     if args.memory_worker:
         return memory_worker(*args.memory_worker, args.platform)
@@ -221,7 +240,7 @@ def main():
     if args.quick:
         return
     from readme_section import publish
-    publish(HERE, "fused_throughput", args.platform, dict(machine=info, physics=p, rows=rows), text, "Fused multi-step kernel")
+    publish(HERE, "fused_throughput", args.platform, dict(machine=info, physics=p, rows=rows), text, "Fused solver throughput")
 
 if __name__ == "__main__":
     main()

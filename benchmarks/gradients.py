@@ -18,6 +18,8 @@ Both are compiled ahead (``.lower().compile()``; the compile time is reported ap
 then called once untimed and ``repeats`` times timed (``block_until_ready``); the
 median is reported.
 
+Every configuration runs the diffrax path, ``simulate(..., solver=NormalizedHeun())``
+(reverse mode through ``FusedHeun``, the default solver, is timed by ``engine.py``).
 Configurations of the gradient (the adjoint is ``simulate(..., adjoint=...)``):
 
 - ``default``: ``simulate``'s own choice (``spinjax._adjoint.default_adjoint``): store
@@ -152,7 +154,8 @@ def make_loss(n: int, steps: int, config: str):
         device = sj.devices.vcma_mtj(alpha=alpha)
         pulse = sj.Trapezoid(amplitude, **PULSE)
         sol = sj.simulate(device.model, m0, t1=steps * DT, dt=DT, key=key,
-                          drive=sj.Drive(voltage_V=pulse), save=save, adjoint=adjoint)
+                          drive=sj.Drive(voltage_V=pulse), save=save, adjoint=adjoint,
+                          solver=sj.NormalizedHeun())
         return jnp.mean(jnp.tanh(-sol.m[:, 2] / 0.5))
     return loss
 

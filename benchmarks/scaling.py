@@ -8,18 +8,21 @@ final-state saving, m0 = +z. Each case runs in a fresh subprocess (``--worker``)
 warm-up call, then ``--repeats`` timed calls; rate = N x steps / median time
 (junction-steps/s). A full CPU run makes two passes and keeps the faster per case.
 
-1. ``rate``: ``spinjax.simulate`` (Gaussian noise), the hand-written ``lax.scan``
-   (``make_scan`` of ``sllg_throughput.py``) and ``spinjax.fused_simulate`` (the Pallas
-   kernel on a GPU, its XLA loop on a CPU), N = 1e3 to 1e7 (1e8 with ``--big``; on a
-   GPU up to 1e8), N x steps = 2e7-1e8 per call. Target on a CPU: spinjax >= 0.8x scan.
-2. ``devices``: ``simulate(model, m0, mesh=junction_mesh(K))``, ``m0 = junction_state(N,
-   mesh=mesh)``, N = 1e6, K = 1, 2, 4, 8, and plain ``simulate`` as reference; the same
-   K for ``fused_simulate(..., mesh=...)``. On a CPU
+1. ``rate``: ``spinjax`` = ``simulate(..., solver=NormalizedHeun())`` (the diffrax
+   path, Gaussian noise), the hand-written ``lax.scan`` (``make_scan`` of
+   ``sllg_throughput.py``) and ``fused`` = ``simulate(..., solver=FusedHeun())`` (the
+   Pallas kernel on a GPU, its XLA loop on a CPU), N = 1e3 to 1e7 (1e8 with ``--big``;
+   on a GPU up to 1e8), N x steps = 2e7-1e8 per call. Target on a CPU: spinjax >= 0.8x
+   scan. (Rows measured before the one-engine change ran ``fused_simulate``, the
+   affine-only kernel, for ``fused``.)
+2. ``devices``: ``simulate(model, m0, mesh=junction_mesh(K), solver=NormalizedHeun())``,
+   ``m0 = junction_state(N, mesh=mesh)``, N = 1e6, K = 1, 2, 4, 8, and plain
+   ``simulate`` as reference; the same K for ``solver=FusedHeun()``. On a CPU
    the K devices come from ``XLA_FLAGS=--xla_force_host_platform_device_count=K`` and
    share the same cores: this measures the overhead of partitioning, not a speed-up.
    Workers return the sha256, float64 sum and first 8 values of the final state and
    the mean of m_z; the driver compares the sha256 with K = 1 (bit-identical or not).
-3. ``profile`` (N = 1e5; 1e7 on a GPU): spinjax with (a) Gaussian noise, (b)
+3. ``profile`` (N = 1e5; 1e7 on a GPU): NormalizedHeun with (a) Gaussian noise, (b)
    ``RademacherIncrements()``, (c) ``thermal=False``; (d) a jitted loop that only draws
    ``jax.random.normal(fold_in(key, i), (N, 3))`` per step and sums the draws. Shares
    of the step time spent on random numbers: (a - c) / a and d / a.
@@ -86,7 +89,8 @@ def build(spec: dict, p: dict):
     impl, n, steps, dt, key, f32 = (spec["impl"], spec["n"], spec["steps"], p["dt"],
                                     jax.random.key(0), jnp.float32)
     if impl in ("spinjax", "gaussian", "rademacher"):
-        return make_spinjax(p, n, steps, two_point=impl == "rademacher")
+        return make_spinjax(p, n, steps, two_point=impl == "rademacher",
+                            solver=sj.NormalizedHeun())
     if impl == "scan":
         return make_scan(p, n, steps)
     if impl == "rng":
@@ -98,11 +102,10 @@ def build(spec: dict, p: dict):
         sj.Zeeman(bias_A_per_m=p["bias"])))
     mesh = sj.junction_mesh(spec["devices"]) if impl in ("mesh", "fused_mesh") else None
     m0 = sj.junction_state(n, mesh=mesh)
-    if impl in ("fused", "fused_mesh"):
-        return lambda: sj.fused_simulate(model, m0, t1=steps * dt, dt=dt, key=key,
-                                         mesh=mesh).m.block_until_ready()
+    solver = sj.FusedHeun() if impl in ("fused", "fused_mesh") else sj.NormalizedHeun()
     kw = dict(thermal=False) if impl == "deterministic" else dict(key=key, mesh=mesh)
-    return lambda: sj.simulate(model, m0, t1=steps * dt, dt=dt, **kw).m.block_until_ready()
+    return lambda: sj.simulate(model, m0, t1=steps * dt, dt=dt, solver=solver,
+                               **kw).m.block_until_ready()
 
 
 def measure(spec: dict, repeats: int, p: dict, platform: str) -> dict:

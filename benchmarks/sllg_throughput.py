@@ -6,36 +6,32 @@ anisotropy K_i0 = 1e-3 J/m^2, thin-film demagnetization N = (0, 0, 1) and a 1e4 
 in-plane bias, with the Brown thermal field, by the Stratonovich Heun scheme (one noise
 draw per step for predictor and corrector, m renormalized after each step), dt = 1 ps.
 
-- ``spinjax``: ``spinjax.simulate`` with final-state saving (float32).
+- ``spinjax``: ``spinjax.simulate`` with its default solver and final-state saving
+  (float32): ``FusedHeun`` since the one-engine change; the committed rows of
+  2026-11-22 ran the diffrax path, now ``solver=spinjax.NormalizedHeun()``.
 - ``spinjax_2pt``: the same with ``noise=spinjax.RademacherIncrements()``: two-point
-  increments with the first three moments of N(0, 1), so the same weak order (averages,
-  switching probabilities, equilibrium) but not the same paths. Reported beside, never
-  instead of, the Gaussian rows.
+  increments with the first three moments of N(0, 1): the same weak order, not the
+  same paths. Reported beside, never instead of, the Gaussian rows.
 - ``scan``: a jitted ``jax.lax.scan`` of the same Heun step (float32), noise drawn as
-  ``jax.random.normal(jax.random.fold_in(key, step), (N, 3))`` like spinjax, with the
-  field written as ``h0 + d * m`` and a reduction-free renormalization: the plain-XLA
-  reference. With the same key it follows spinjax's trajectory to float32 rounding.
+  ``jax.random.normal(jax.random.fold_in(key, step), (N, 3))``, with the field written
+  as ``h0 + d * m`` and a reduction-free renormalization: the plain-XLA reference.
 - ``numpy``: the same Heun step vectorized over junctions in NumPy (float64).
-- ``cmtj``: one ``cmtj.Junction`` (C++, float64) with its ``Heun`` solver, one junction
-  per call; its constants are set to spinjax's. cmtj is GPL and optional: it is
-  imported only in its worker and skipped when absent.
+- ``cmtj``: one ``cmtj.Junction`` (C++, float64, its ``Heun``), one junction per call,
+  its constants set to spinjax's; GPL and optional: imported only in its worker.
 
 For each (implementation, N) a fresh subprocess (``--worker``) runs one warm-up call
 and three timed calls and reports junction-steps per second (N x steps / median time),
 compile time (first call minus the median call) and peak resident memory (``VmHWM``).
-A full run makes two passes over all cases and keeps the faster per case, since other
-load on a shared machine only slows a pass down. cmtj is timed on min(N, k) junctions
-run one after another, with at least 2000 steps per junction so that its per-call
-overhead does not count, and its rate is extrapolated to N (its cost is linear in N).
-Memory rows run spinjax once at N = 1e6 for several step counts, to show that
-final-state memory does not grow with the number of steps (the full run includes the
-1e6 x 1e4 target).
+A full run makes two passes and keeps the faster per case (other load only slows a
+pass down). cmtj is timed on min(N, k) junctions run one after another, at least 2000
+steps each (so its per-call overhead does not count), and extrapolated to N. Memory
+rows run spinjax once at N = 1e6 for several step counts (final-state memory does not
+grow with them; the full run includes the 1e6 x 1e4 target).
 
-On a GPU (``--platform gpu``: workers with ``JAX_PLATFORMS=cuda``) only spinjax,
-spinjax_2pt and scan run, for N = 1e3 to 3e7, one pass, with the step counts chosen so
-that a timed call takes about 0.1-2 s on an H100; every row adds the GPU allocator's
-peak (``peak_gpu_mem_mb``) and the memory rows run at N = 1e7. The run stops starting
-workers after ``--budget-s`` (default 420 s).
+On a GPU (``--platform gpu``: workers with ``JAX_PLATFORMS=cuda``) spinjax, spinjax_2pt
+and scan run for N = 1e3 to 3e7, one pass, about 0.1-2 s per timed call on an H100, with
+the GPU allocator's peak (``peak_gpu_mem_mb``); memory rows at N = 1e7; no worker
+starts after ``--budget-s`` (default 420 s).
 
 Usage::
 
@@ -43,12 +39,10 @@ Usage::
     python benchmarks/sllg_throughput.py --quick    # about a minute
     python benchmarks/sllg_throughput.py --platform gpu  # full GPU run, about 4 min
 
-A full run writes ``benchmarks/results/sllg_throughput.json`` and the tables in
-``benchmarks/README.md`` between the ``sllg_throughput`` markers (on a GPU:
-``sllg_throughput_gpu.json`` and the ``sllg_throughput_gpu`` markers); ``--quick`` writes
-``sllg_throughput_quick.json`` (``sllg_throughput_gpu_quick.json``) and prints the
-tables. ``--report JSON`` prints the tables of an existing JSON, and with
-``--write-readme`` puts them in the README.
+A full run writes ``results/sllg_throughput[_gpu].json`` and the tables between the
+``sllg_throughput[_gpu]`` markers of ``benchmarks/README.md``; ``--quick`` writes
+``sllg_throughput[_gpu]_quick.json`` and prints them. ``--report JSON`` prints the
+tables of an existing JSON (with ``--write-readme``, into the README).
 """
 
 import argparse
@@ -111,7 +105,8 @@ def affine_field(p: dict):
     return list(p["bias"]), d
 
 
-def make_spinjax(p: dict, n: int, steps: int, two_point: bool = False):
+def make_spinjax(p: dict, n: int, steps: int, two_point: bool = False, solver=None):
+    """``simulate`` on `solver` (None: its default, ``FusedHeun``)."""
     import jax
     import jax.numpy as jnp
     import spinjax as sj
@@ -121,8 +116,8 @@ def make_spinjax(p: dict, n: int, steps: int, two_point: bool = False):
     m0 = jnp.tile(jnp.array([0.0, 0.0, 1.0], jnp.float32), (n, 1))
     key, dt = jax.random.key(0), p["dt"]
     noise = sj.RademacherIncrements() if two_point else sj.GaussianIncrements()
-    return lambda: sj.simulate(model, m0, t1=steps * dt, dt=dt, key=key,
-                               noise=noise).m.block_until_ready()
+    return lambda: sj.simulate(model, m0, t1=steps * dt, dt=dt, key=key, noise=noise,
+                               solver=solver).m.block_until_ready()
 
 
 def make_scan(p: dict, n: int, steps: int):
@@ -315,8 +310,7 @@ def run_all(quick: bool, rounds: int, log=print, platform: str = "cpu",
     """All cases, each in its own worker. The throughput cases are run in `rounds`
     passes and the fastest pass is kept per case: on a shared machine the other load
     only ever slows a pass down (every pass's rate is kept under ``rates_by_round``)."""
-    mode = "quick" if quick else "full"
-    gpu = platform == "gpu"
+    mode, gpu = "quick" if quick else "full", platform == "gpu"
     device = probe(platform) if gpu else None  # exits if there is no GPU
     physics = derived_physics(PHYSICS)
     machine, k = machine_info(mode), CMTJ_JUNCTIONS[mode]
@@ -362,11 +356,9 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cmtj-junctions", type=int, default=CMTJ_JUNCTIONS["full"])
     parser.add_argument("--physics", type=json.loads, default=None)
-    parser.add_argument("--out", type=Path, default=None, help="default results/"
-                        "sllg_throughput.json (quick: sllg_throughput_quick.json; gpu: "
-                        "sllg_throughput_gpu.json, sllg_throughput_gpu_quick.json)")
-    parser.add_argument("--report", type=Path, default=None,
-                        help="only print the tables of an existing JSON")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default results/sllg_throughput[_gpu][_quick].json")
+    parser.add_argument("--report", type=Path, help="print the tables of an existing JSON")
     parser.add_argument("--write-readme", action="store_true",
                         help="with --report: also put the tables in benchmarks/README.md")
     args = parser.parse_args(argv)
@@ -385,8 +377,7 @@ def main(argv=None) -> None:
         print(section)
         return
     gpu = args.platform == "gpu"
-    if gpu:  # this driver process stays on the CPU backend: no GPU memory held here
-        os.environ["JAX_PLATFORMS"] = "cpu"
+    os.environ["JAX_PLATFORMS"] = "cpu"  # the driver holds no GPU memory
     budget_s = args.budget_s if args.budget_s is not None else (420.0 if gpu else None)
     t0 = time.perf_counter()
     rounds = args.rounds or (1 if args.quick or gpu else 2)
