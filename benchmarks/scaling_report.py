@@ -8,6 +8,9 @@ from readme_section import replace_section
 HERE = Path(__file__).resolve().parent
 IMPL_LABEL = dict(gaussian="(a) Gaussian noise", rademacher="(b) RademacherIncrements",
                   deterministic="(c) thermal=False", rng="(d) RNG alone (normal draws + sum)")
+# Runs before this date measured `fused_simulate` (the affine-only kernel that the one
+# engine's FusedHeun replaced) where a run now measures simulate(solver=FusedHeun()).
+ONE_ENGINE = "2026-12-05"
 MARKERS = {p: (f"<!-- scaling{s}:start -->", f"<!-- scaling{s}:end -->")
            for p, s in (("cpu", ""), ("gpu", "_gpu"))}
 
@@ -36,10 +39,15 @@ def report(res: dict) -> str:
            "", f"Junction-steps per second: median of {m['repeats']} timed calls after a "
            f"warm-up call, each case in a fresh process, the fastest of {m['rounds']} "
            "pass(es). Physics and method: see `scaling.py`.", "",
-           "**Against N** (spinjax: `simulate`, Gaussian noise, final state; scan: the "
-           "hand-written `lax.scan` of `sllg_throughput.py`; fused: `fused_simulate`, the "
-           "Pallas kernel on a GPU and its XLA loop on a CPU; MB: peak resident memory, "
-           "or the GPU allocator's peak on a GPU):", "",
+           "**Against N** (spinjax: `simulate(..., solver=NormalizedHeun())`, the diffrax "
+           "path, Gaussian noise, final state; scan: the hand-written `lax.scan` of "
+           "`sllg_throughput.py`; fused: `simulate(..., solver=FusedHeun())`, the Pallas "
+           "kernel on a GPU and its XLA loop on a CPU; MB: peak resident memory, or the GPU "
+           "allocator's peak on a GPU)" + (
+               ". Measured before the one-engine change: the fused rows ran `fused_simulate`"
+               ", the affine-only kernel that FusedHeun replaced, and the diffrax rows drew "
+               "their noise with `jax.random` per step, not from per-junction counters" if m["date"] < ONE_ENGINE else "")
+           + ":", "",
            "| N | steps | spinjax | scan | fused | spinjax/scan | fused/scan | spinjax MB "
            "| scan MB | fused MB |",
            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -59,13 +67,14 @@ def report(res: dict) -> str:
                 + ", ".join(f"N = {_n(n)}: {v:.2f}x" for n, v in ratios) + ")."]
     dev = sorted((r for r in ok.values() if r["case"] == "devices"), key=lambda r: r["devices"])
     refs = {r["impl"]: r for r in dev if r["devices"] == 1}
-    out += ["", "**Against the number of devices** (`simulate(..., mesh=junction_mesh(K))`, "
+    out += ["", "**Against the number of devices** (`simulate(..., mesh=junction_mesh(K), "
+            "solver=NormalizedHeun())`, "
             "`m0 = junction_state(N, mesh=mesh)`; K = none: plain `simulate`). " + (
                 "" if gpu else f"These are fake host devices (`--xla_force_host_platform_"
                 f"device_count=K`) sharing the same {m['cores']} cores: the rows measure the "
                 "overhead of partitioning, not a speed-up.") + " Bit-identical: the same "
             "sha256 of the final state as K = 1 of the same path (fused: "
-            "`fused_simulate(..., mesh=...)`).", "", "| path | K | N | steps | rate | rate / "
+            "`solver=FusedHeun()`).", "", "| path | K | N | steps | rate | rate / "
             "K=1 | compile s | bit-identical to K=1 | mean m_z | sum of m |",
             "|---|---|---:|---:|---:|---:|---:|---|---:|---:|"]
     for r in dev:
@@ -113,13 +122,14 @@ def plot(res: dict, path: Path) -> None:
                                      r["junction_steps_per_s"]) for r in ok
                                     if r["case"] == case and r["impl"] == impl)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    for impl, style in (("spinjax", "o-"), ("scan", "s--"), ("fused", "^-")):
+    for impl, style, label in (("spinjax", "o-", "NormalizedHeun"), ("scan", "s--", "scan"),
+                               ("fused", "^-", "FusedHeun")):
         if pts("rate", impl):
-            ax1.loglog(*zip(*pts("rate", impl)), style, label=impl)
+            ax1.loglog(*zip(*pts("rate", impl)), style, label=label)
     if pts("devices", "mesh"):
-        ax2.plot(*zip(*pts("devices", "mesh")), "o-", label="simulate(mesh=junction_mesh(K))")
+        ax2.plot(*zip(*pts("devices", "mesh")), "o-", label="NormalizedHeun, mesh=...")
     if pts("devices", "fused_mesh"):
-        ax2.plot(*zip(*pts("devices", "fused_mesh")), "^-", label="fused_simulate(mesh=...)")
+        ax2.plot(*zip(*pts("devices", "fused_mesh")), "^-", label="FusedHeun, mesh=...")
         ax2.set_xscale("log", base=2)
         ax2.set_xticks(*[[k for k, _ in pts("devices", "mesh")]] * 2)
     for _, rate in pts("devices", "nomesh"):
@@ -145,8 +155,8 @@ def write_outputs(res: dict, section: str) -> None:
     g = "_gpu" * (res["platform"] == "gpu")
     flag = " --platform gpu" * bool(g)
     intro = (f"## Scaling{' on a GPU' * bool(g)}\n\n`scaling.py{flag}` measures junction-steps "
-             "per second against the number of junctions (spinjax and the hand-written scan) "
-             "and against the number of devices (`mesh=`), and how much of a step goes to "
+             "per second against the number of junctions (NormalizedHeun, FusedHeun and the "
+             "hand-written scan) and against the number of devices (`mesh=`), and how much of a step goes to "
              "drawing random numbers; see its docstring. Run it with\n\n"
              f"    python benchmarks/scaling.py{flag}          # full run"
              + ("\n" if g else ", about 10 min on 2 cores\n") +

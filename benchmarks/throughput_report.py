@@ -12,6 +12,15 @@ START, END = "<!-- sllg_throughput:start -->", "<!-- sllg_throughput:end -->"
 GPU_START, GPU_END = "<!-- sllg_throughput_gpu:start -->", "<!-- sllg_throughput_gpu:end -->"
 
 
+def _engine(m: dict) -> str:
+    """What the spinjax columns ran: simulate's default solver, which changed."""
+    if m["date"] < "2026-12-05":
+        return ("spinjax: `simulate`, measured before the one-engine change, on the diffrax "
+                "path (now `solver=NormalizedHeun()`; the default is now FusedHeun, see the "
+                "engine section). ")
+    return "spinjax: `simulate` with its default solver, FusedHeun. "
+
+
 def _n(n: int) -> str:
     e = len(str(n)) - 1
     return f"1e{e}" if n == 10**e and e > 1 else str(n)
@@ -90,8 +99,9 @@ def report(result: dict) -> str:
            + ("" if m["spinjax_start"] == m["spinjax_end"] else
               f" at the start, **{m['spinjax_end']} at the end: spinjax changed during "
               "the run**") + ".", "",
-           "Junction-steps per second: the median of 3 timed calls after a warm-up call, "
-           f"the fastest of {m['rounds']} pass(es) over all cases (the machine is shared). "
+           _engine(m) + "Junction-steps per second: the median of 3 timed calls after a "
+           f"warm-up call, the fastest of {m['rounds']} pass(es) over all cases (the machine "
+           "is shared). "
            "cmtj simulates one junction per call: its rate is that of min(N, "
            f"{CMTJ_JUNCTIONS[m['mode']]}) junctions run one after another, each for at least "
            f"{CMTJ_MIN_STEPS} steps, extrapolated to N.", "",
@@ -148,6 +158,7 @@ def report_gpu(result: dict) -> str:
               "the run**") + ".", "",
            "Same physics and implementations as the CPU section, with the workers on the GPU "
            "(`JAX_PLATFORMS=cuda`); numpy and cmtj are CPU codes and do not run here. "
+           + _engine(m) +
            "Junction-steps per second: the median of 3 timed calls after a warm-up call, "
            f"{m['rounds']} pass(es), each case in a fresh process; `us/step`: the median "
            "call's time per step (at small N, the per-step overhead of launching the step's "
