@@ -21,5 +21,9 @@ def thermal_field_strength(layer: FreeLayer) -> PerJunction:
     Garcia-Palacios and Lazaro, Phys. Rev. B 58, 14937, 1998). This makes the
     Boltzmann distribution $\propto \exp(-V e(\mathbf m)/k_B T)$ stationary.
     """
-    return jnp.sqrt(2 * layer.alpha * KB * layer.temperature_K
-                    / (GAMMA0 * MU0 * layer.Ms * layer.volume_m3))
+    # The root of each factor apart: the derivative of a quotient multiplies by the
+    # inverse square of its divisor, and V^-2 (1e48 m^-6), or even A^-2 (1e31) times
+    # the cotangent, overflow float32 (an infinite gradient in t_F or the area);
+    # A^-1 and t_F^-1 do not.
+    x = 2 * KB / (GAMMA0 * MU0) * layer.alpha * layer.temperature_K / layer.Ms
+    return jnp.sqrt(x) / jnp.sqrt(layer.area_m2) / jnp.sqrt(layer.thickness_m)

@@ -18,6 +18,8 @@ Which array is per junction: a leaf whose leading axis has the array's length N
 (3,), a pulse's knots) is passed whole to every block.
 """
 
+import functools
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -104,21 +106,40 @@ def fused_launch(model, drive, increments, k0, k1, m, start, *, n_steps: int, t0
     differentiable in the arrays of `model`, `drive` and `m`."""
     dynamic, static = eqx.partition((model, drive, increments), eqx.is_inexact_array)
     kw = dict(n_steps=n_steps, t0=t0, dt=dt)
+    if k0 is None:   # no noise
+        k0 = k1 = jnp.zeros(m.shape[:1], jnp.uint32)
+    start = jnp.asarray(start, jnp.int32)
 
-    def xla(dynamic, m):
-        model, drive, increments = eqx.combine(dynamic, static)
-        return run_steps(model, drive, increments, k0, k1, m, start, **kw)
-
+    # The key words and the start step are arguments, not closed-over values: a
+    # custom_jvp function must not capture tracers of an enclosing trace (scan,
+    # checkpoint), and their tangents are zero (integers).
     @jax.custom_jvp
-    def launch(dynamic, m):
+    def launch(dynamic, m, k0, k1, start):
         return pallas_steps(*eqx.combine(dynamic, static), k0, k1, m, start, block=block,
                             num_warps=num_warps, interpret=interpret, **kw)
 
-    @launch.defjvp
+    @functools.partial(launch.defjvp, symbolic_zeros=True)
     def _jvp(primals, tangents):
+        dynamic, m, k0, k1, start = primals
         out = launch(*primals)
-        _, tangent = jax.jvp(xla, primals, tangents)
+        # Differentiate only in the inputs with a non-zero tangent, as JAX does for the
+        # XLA loop: a zero tangent times an infinite partial derivative (a float32
+        # quotient by a volume of 1e-24 m^3 has one) would otherwise give NaN.
+        leaves, treedef = jax.tree.flatten((dynamic, m))
+        zero = jax.custom_derivatives.SymbolicZero
+        tleaves = jax.tree.leaves(tangents[:2], is_leaf=lambda x: isinstance(x, zero))
+        live = [not isinstance(t, zero) for t in tleaves]
+        if not any(live):
+            return out, jnp.zeros_like(out)
+
+        def xla(*moving):
+            it = iter(moving)
+            dynamic, m = jax.tree.unflatten(
+                treedef, [next(it) if b else x for x, b in zip(leaves, live)])
+            model, drive, increments = eqx.combine(dynamic, static)
+            return run_steps(model, drive, increments, k0, k1, m, start, **kw)
+        _, tangent = jax.jvp(xla, tuple(x for x, b in zip(leaves, live) if b),
+                             tuple(t for t, b in zip(tleaves, live) if b))
         return out, tangent
 
-    return launch(dynamic, m)
-
+    return launch(dynamic, m, k0, k1, start)

@@ -14,7 +14,10 @@ from .._layer import FreeLayer
 def torque_field_per_current(layer: FreeLayer) -> PerJunction:
     r"""$\hbar / (2 e \mu_0 M_s t_F)$: the spin-torque field in A/m per A/m$^2$ of
     spin-polarized current at unit efficiency (Slonczewski, JMMM 159, L1, 1996)."""
-    return HBAR / (2 * E_CHARGE * MU0 * layer.Ms * layer.thickness_m)
+    # One quotient at a time: the product Ms t_F (1e-3 A) squares to 1e-6 in the
+    # derivative, where HBAR / (2 e mu0 Ms t_F) at once would square 5e-28 and
+    # underflow in float32 (an infinite gradient in Ms or t_F).
+    return HBAR / (2 * E_CHARGE * MU0) / layer.Ms / layer.thickness_m
 
 
 class AbstractTorque(eqx.Module):
