@@ -1,10 +1,11 @@
 r"""Online statistics of a trajectory: moments, switch counts and histograms.
 
-Each is a monitor (``init``, ``update`` at every save point) whose state does not grow
-with the number of steps: per-junction running moments and switch counts cost O(N),
-an ensemble histogram O(bins). With them a run of $10^8$ junctions keeps only its
-state and these reductions, whatever its length (``simulate(..., save=Save(every=k),
-monitors=(...))``; the final state is always returned, the path is not).
+Each is a monitor (``init``, then ``update`` every ``monitor_every`` steps) whose
+state does not grow with the number of steps: per-junction running moments and switch
+counts cost O(N), an ensemble histogram O(bins). With them a run of $10^8$ junctions
+keeps only its state and these reductions, whatever its length (``simulate(...,
+monitors=(...), monitor_every=k)``; the final state is always returned, the path is
+not).
 """
 
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from ._monitors import AbstractMonitor, m_z
 
 
 class RunningMoments(AbstractMonitor):
-    r"""Per junction, the mean and variance of ``observable(m)`` over the save points
+    r"""Per junction, the mean and variance of ``observable(m)`` over the monitor updates
     (the initial state included), by Welford's update:
 
     $$n \leftarrow n + 1,\quad \delta = x - \mu,\quad \mu \leftarrow \mu + \delta/n,\quad
@@ -42,14 +43,14 @@ class RunningMoments(AbstractMonitor):
 
     @staticmethod
     def variance(state):
-        """The population variance over the save points."""
+        """The population variance over the monitor updates."""
         n, _, m2 = state
         return m2 / n.astype(m2.dtype)
 
 
 class SwitchCount(AbstractMonitor):
     r"""Per junction, the number of switches of ``observable(m)`` between the wells
-    $x > h$ and $x < -h$ seen at the save points (a Schmitt trigger with hysteresis
+    $x > h$ and $x < -h$ seen at the monitor updates (a Schmitt trigger with hysteresis
     $h$: excursions inside $(-h, h)$ that return are not switches). State
     ``(side, count)`` with side +1, -1, or 0 before the junction first leaves the band.
     A telegraph signal's rate is ``count / duration``; switches faster than the save
@@ -75,7 +76,7 @@ class SwitchCount(AbstractMonitor):
 
 
 class Histogram(AbstractMonitor):
-    r"""The histogram of ``observable(m)`` over every junction and save point, in
+    r"""The histogram of ``observable(m)`` over every junction and monitor update, in
     `bins` equal bins on $[\mathrm{lo}, \mathrm{hi}]$ (values outside go to the end
     bins). Its state is the counts, shape (bins,), int32: an ensemble distribution
     without storing any path (for example $P(m_z)$, to compare with the Boltzmann law

@@ -1,8 +1,10 @@
-"""Monitors: running reductions over a trajectory, updated at every save point.
+"""Monitors: running reductions over a trajectory, updated every ``monitor_every`` steps.
 
 A monitor is an ``(init, update)`` pair of pure functions over a small per-junction
 state, so a quantity of the whole path (a first-passage time, a switch count) costs
-memory of order N, not N x steps.
+memory of order N, not N x steps. :func:`spinjax.simulate` updates them every
+`monitor_every` steps (default every step), independently of the saves, on every
+solver.
 """
 
 import abc
@@ -28,14 +30,14 @@ class AbstractMonitor(eqx.Module):
 
     @abc.abstractmethod
     def update(self, state, t: Scalar, m: Magnetization):
-        """The state after a save point at time `t` (s) with magnetization `m`."""
+        """The state after a monitor update at time `t` (s) with magnetization `m`."""
 
 
 class FirstPassage(AbstractMonitor):
-    r"""The first save time at which ``observable(m) < threshold``, per junction.
+    r"""The first monitor time at which ``observable(m) < threshold``, per junction.
 
     Times are in seconds; ``inf`` marks junctions that never crossed. Checked at
-    every save point, so with saves every $k$ steps the passage time is resolved to
+    every monitor update, so with ``monitor_every=k`` the passage time is resolved to
     $k\,\Delta t$; discrete checking of a diffusion misses brief excursions and biases
     the passage time upwards by about $0.5826\,\sigma\sqrt{k\Delta t}$ in the barrier
     position (Broadie, Glasserman and Kou, Math. Finance 7, 325, 1997).

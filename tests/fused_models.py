@@ -1,4 +1,4 @@
-"""Models shared by the fused-path tests (``test_fused*.py``)."""
+"""Models shared by the engine tests (``test_engine*.py``)."""
 
 import equinox as eqx
 import jax
@@ -15,9 +15,8 @@ T = 300.0
 
 
 def _f32(tree):
-    """Every float leaf as float32. fused_simulate casts the model to the state's dtype
-    itself; the tests that compare against simulate or a hand-built scan cast first so
-    that every path sees the same float32 parameters."""
+    """Every float leaf as float32 (simulate casts the model to the state's dtype
+    itself; the tests cast first so that every solver sees the same parameters)."""
     def cast(x):
         if eqx.is_array(x) and jnp.issubdtype(x.dtype, jnp.floating):
             return x.astype(jnp.float32)
