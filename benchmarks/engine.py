@@ -12,9 +12,9 @@ Solvers: ``FusedHeun()`` (backend "auto": Pallas on a GPU, the XLA loop elsewher
 a GPU also ``FusedHeun(backend="xla")``, ``NormalizedHeun()`` (diffrax), the
 hand-written ``lax.scan`` of ``sllg_throughput.py`` (affine only, ``jax.random.normal``
 noise) and, if importable, cmtj (``make_cmtj``: the affine physics in C++ float64, 1e4
-junctions one after another in one process). Rates: every JAX row in one worker on
-``--platform``'s backend, a warm-up call (it compiles) then up to 3 timed calls (fewer
-once 2 s are spent); rate = N x steps / median. Ratios are between rows of this run.
+junctions one after another in one process). Rates: all JAX rows in one worker, those
+of one N compiled, then timed in turns (3 calls each, 5 on the CPU); rate = N x steps /
+the fastest call. Ratios are between rows of this run.
 
 Gradients, one row per model, each in a fresh worker: ``jax.grad`` of the mean final
 m_z in one parameter (affine: K_i0; vcma: the pulse amplitude; stt, sot: the current)
@@ -23,21 +23,20 @@ the jitted forward of the same size. Peak memory: GPU, the allocator's
 ``peak_bytes_in_use`` since the worker started (the forward runs first); CPU, ``VmHWM``
 reset through ``/proc/self/clear_refs`` before each.
 
-A time budget (``--budget-s``; 250 s GPU, 360 s CPU, 45 s ``--quick``) bounds the run:
-the rates get 60 % of it, a row predicted from the rows before it not to finish in time
-is skipped with a note, and a worker still running at the end (plus a short grace) is
-stopped, keeping its finished rows. Usage::
+A time budget (``--budget-s``; 250 s GPU, 360 s CPU, 45 s ``--quick``; 60 % for the
+rates) skips a row predicted not to finish in time, with a note, and stops a worker
+still running at its end (plus a grace), keeping its finished rows. Writes
+``OUT/engine_<platform>.json`` (rows; machine: CPU or GPU, jax, date) and, for a full
+run with ``--out`` in ``benchmarks/results``, the section between the ``engine[_gpu]``
+markers of ``benchmarks/README.md``. Usage::
 
     python benchmarks/engine.py --platform gpu --out benchmarks/results   # < 5 min, H100
     python benchmarks/engine.py --platform cpu --out benchmarks/results   # a few minutes
     python benchmarks/engine.py --platform cpu --out /tmp/engine --quick  # < 1 min
-
-Writes ``OUT/engine_<platform>.json`` (rows; machine: CPU or GPU, jax, date) and, for a
-full run with ``--out`` in ``benchmarks/results``, the section between the
-``engine[_gpu]`` markers of ``benchmarks/README.md``.
 """
 
 import argparse
+import functools
 import importlib.util
 import json
 import math
@@ -61,48 +60,51 @@ DT = 1e-12
 MODELS = ("affine", "vcma", "stt", "sot")
 PARAMS = dict(affine=("K_i0 (mJ/m^2)", 1.0), vcma=("pulse amplitude (V)", 1.05),
               stt=("J (1e10 A/m^2)", -8.0), sot=("J_HM (1e10 A/m^2)", 6.0))
-SOLVERS = dict(fused="FusedHeun()", fused_xla='FusedHeun(backend="xla")',
-               normalized="NormalizedHeun()", scan="lax.scan (hand-written)",
-               cmtj="cmtj (C++, float64, 1 process)")
+SOLVERS = dict(fused="FusedHeun()", fused_xla='FusedHeun(backend="xla")', cmtj="cmtj",
+               normalized="NormalizedHeun()", scan="lax.scan (hand-written)")
+CPU = ((10**3, 1000), (10**4, 500), (10**5, 100))
 SIZES = dict(  # (N, steps) of the fused rows, the diffrax rows, the gradients, cmtj
     gpu=dict(fused=((10**5, 1000), (10**6, 1000), (10**7, 1000)),
              diffrax=((10**5, 1000), (10**6, 1000)), grad=(10**6, 1000), cmtj=(10**4, 1000)),
-    cpu=dict(fused=((10**3, 1000), (10**4, 500), (10**5, 100)),
-             diffrax=((10**3, 1000), (10**4, 500), (10**5, 100)), grad=(10**4, 500),
-             cmtj=(10**4, 1000)),
+    cpu=dict(fused=CPU, diffrax=CPU, grad=(10**4, 500), cmtj=(10**4, 1000)),
     quick=dict(fused=((10**3, 100),), diffrax=((10**3, 100),), grad=(10**3, 100),
                cmtj=(10**4, 100)))
 BUDGET_S = dict(gpu=250.0, cpu=360.0, quick=45.0)
 
 
-def build(p: dict, name: str, theta=None):
-    """(model, drive, easy axis) of model `name`, its parameter at `theta`."""
+@functools.cache
+def preset(name: str):
+    """A preset's model, built once and outside any trace (a preset needs concrete
+    values), so that a traced loss only rebuilds what depends on its parameter."""
     import equinox as eqx
     import spinjax as sj
+    if name == "stt":
+        return eqx.tree_at(lambda m: m.torques, sj.devices.stt_mtj().model,
+                           (sj.SlonczewskiSTT(polarization=0.6, asymmetry=1.5),))
+    return dict(vcma=sj.devices.vcma_mtj, sot=sj.devices.sot_mtj)[name]().model
+
+
+def build(p: dict, name: str, theta=None):
+    """(model, drive, easy axis) of model `name`, its parameter at `theta`."""
+    import spinjax as sj
     from sllg_throughput import _spinjax_layer
-    theta = PARAMS[name][1] if theta is None else theta
+    theta, z = PARAMS[name][1] if theta is None else theta, (0.0, 0.0, 1.0)
     if name == "affine":
         return sj.SLLG(_spinjax_layer(sj, p), (
             sj.VCMAAnisotropy(K_i0=theta * 1e-3), sj.Demagnetization(factors=p["demag"]),
-            sj.Zeeman(bias_A_per_m=p["bias"]))), sj.Drive(), (0.0, 0.0, 1.0)
+            sj.Zeeman(bias_A_per_m=p["bias"]))), sj.Drive(), z
     if name == "vcma":
-        pulse = sj.Trapezoid(theta, start_s=20e-12, width_s=400e-12, rise_s=20e-12,
-                             fall_s=20e-12)
-        return sj.devices.vcma_mtj().model, sj.Drive(voltage_V=pulse), (0.0, 0.0, 1.0)
+        return preset(name), sj.Drive(voltage_V=sj.Trapezoid(
+            theta, start_s=20e-12, width_s=400e-12, rise_s=20e-12, fall_s=20e-12)), z
     if name == "stt":
-        model = eqx.tree_at(lambda m: m.torques, sj.devices.stt_mtj().model,
-                            (sj.SlonczewskiSTT(polarization=0.6, asymmetry=1.5),))
-        return model, sj.Drive(j_stt_A_per_m2=theta * 1e10), (0.0, 0.0, 1.0)
-    return (sj.devices.sot_mtj().model, sj.Drive(j_sot_A_per_m2=theta * 1e10),
-            (0.0, 1.0, 0.0))
+        return preset(name), sj.Drive(j_stt_A_per_m2=theta * 1e10), z
+    return preset(name), sj.Drive(j_sot_A_per_m2=theta * 1e10), (0.0, 1.0, 0.0)
 
 
 def timed(fn, *args, repeats=3, min_s=2.0):
-    """(median s, first call s, output): a warm-up call, then up to `repeats` timed
-    calls, fewer once `min_s` seconds are spent (at least one)."""
+    """(median, first call, output): a warm-up call, then 1 to `repeats` timed calls."""
     import jax
-    t = time.perf_counter()
-    out = jax.block_until_ready(fn(*args))
+    t, out = time.perf_counter(), jax.block_until_ready(fn(*args))
     first, times = time.perf_counter() - t, []
     while len(times) < repeats and (not times or sum(times) < min_s):
         t = time.perf_counter()
@@ -132,34 +134,52 @@ def make_run(p, model, solver, n, steps):
                                 solver=obj).m), label
 
 
-def predict(done: list, model: str, solver: str, n: int, steps: int):
-    """Seconds the case should take, from the last row of the same solver (the same
-    model preferred); None without one."""
+def predict(done: list, model: str, solver: str, n: int, steps: int, calls: int):
+    """Seconds the case should take (compile and `calls` calls), from the last row of
+    the same solver (the same model preferred); None without one."""
     same = [r for r in done if r["solver"] == solver]
     ref = next((r for r in reversed(same) if r["model"] == model), same[-1] if same else None)
-    call = ref and n * steps / ref["junction_steps_per_s"]
-    return ref and ref["compile_s"] + call * (1 + min(3, math.ceil(2.0 / max(call, 1e-9))))
+    return ref and ref["compile_s"] + calls * n * steps / ref["junction_steps_per_s"]
 
 
 def rates_worker(spec: dict, platform: str) -> None:
+    """One N at a time: its rows compiled, then timed in turns, so that the rows compared
+    share the same stretch of load; a row's time is its fastest call (load only slows)."""
+    import jax
     check_device(platform)
-    p, done = derived_physics(PHYSICS), []
-    for model, solver, n, steps in spec["cases"]:
-        row = dict(kind="rate", model=model, solver=solver, n=n, steps=steps)
-        left, guess = spec["deadline"] - time.time(), predict(done, model, solver, n, steps)
-        if left <= 0 or (guess is not None and guess > left):
-            emit(dict(row, skipped=f"budget: {max(left, 0):.0f} s left" + (
-                f", predicted {guess:.0f} s" if guess is not None else "")))
-            continue
-        try:
-            run, label = make_run(p, model, solver, n, steps)
-            med, first, out = timed(run)
-            row.update(label=label, junction_steps_per_s=n * steps / med, seconds=med,
-                       compile_s=max(first - med, 0.0), mean_mz=float(out[..., 2].mean()))
+    p, done, rounds = derived_physics(PHYSICS), [], spec["rounds"]
+
+    def call(run):
+        t, out = time.perf_counter(), jax.block_until_ready(run())
+        return time.perf_counter() - t, out
+    for n in sorted({c[2] for c in spec["cases"]}):
+        group = []  # (row, run, call times) of this N
+        for model, solver, _, steps in (c for c in spec["cases"] if c[2] == n):
+            row = dict(kind="rate", model=model, solver=solver, n=n, steps=steps)
+            left = spec["deadline"] - time.time() - sum((rounds - 1) * min(t) for *_, t in group)
+            guess = predict(done, model, solver, n, steps, rounds + 1)
+            if left <= 0 or (guess is not None and guess > left):
+                emit(dict(row, skipped=f"budget: {max(left, 0):.0f} s left" + (
+                    f", predicted {guess:.0f} s" if guess is not None else "")))
+                continue
+            try:
+                run, label = make_run(p, model, solver, n, steps)
+                (first, out), (second, _) = call(run), call(run)  # the first compiles
+                row.update(label=label, first_s=first, mean_mz=float(out[..., 2].mean()))
+                group.append((row, run, [second]))
+            except Exception as e:  # noqa: BLE001  (a failing row is reported, not fatal)
+                emit(dict(row, error=f"{type(e).__name__}: {e}"[:400]))
+        for _ in range(rounds - 1):
+            if time.time() + sum(min(t) for *_, t in group) > spec["deadline"]:
+                break
+            for _, run, times in group:
+                times.append(call(run)[0])
+        for row, _, times in group:
+            best = min(times)
+            row.update(seconds=best, seconds_by_round=times, compile_s=max(
+                row["first_s"] - best, 0.0), junction_steps_per_s=n * row["steps"] / best)
             done.append(row)
-        except Exception as e:  # noqa: BLE001  (a failing row is reported, not fatal)
-            row["error"] = f"{type(e).__name__}: {e}"[:400]
-        emit(row)
+            emit(row)
 
 
 def reset_peak(gpu: bool) -> bool:
@@ -190,19 +210,18 @@ def grad_worker(spec: dict, platform: str) -> None:
             return jnp.mean(sj.simulate(model, m0, t1=steps * DT, dt=DT, key=jax.random.key(0),
                                         drive=drive).m[..., 2])
         theta = jnp.float32(PARAMS[name][1])
-        try:
+        try:  # the forward first: on a GPU its peak is then part of the gradient's
             fresh = reset_peak(gpu)
             tf, ff, value = timed(jax.jit(loss), theta)
             row.update(forward_s=tf, forward_first_s=ff, value=float(value),
                        forward_peak_mb=peak())
             fresh = reset_peak(gpu) and fresh
             tg, fg, g = timed(jax.jit(jax.grad(loss)), theta)
-        except Exception as e:  # noqa: BLE001
-            emit(dict(row, error=f"{type(e).__name__}: {e}"[:400]))
-            continue
-        row.update(gradient_s=tg, gradient_first_s=fg, grad=float(g), ratio=tg / tf,
-                   gradient_peak_mb=peak(), peak_reset=fresh,
-                   solver=sj.FusedHeun().resolved_backend())
+            row.update(gradient_s=tg, gradient_first_s=fg, grad=float(g), ratio=tg / tf,
+                       gradient_peak_mb=peak(), peak_reset=fresh,
+                       solver=sj.FusedHeun().resolved_backend())
+        except Exception as e:  # noqa: BLE001  (a failing row is reported, not fatal)
+            row["error"] = f"{type(e).__name__}: {e}"[:400]
         last = time.time() - start
         emit(row)
 
@@ -233,10 +252,8 @@ def run_worker(kind: str, spec: dict, platform: str, budget: Budget, log) -> lis
         for line in proc.stdout:
             if line.startswith("ROW "):
                 rows.append(json.loads(line[4:]))
-                log(" ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                             for k, v in rows[-1].items() if k not in ("label", "parameter")))
-        rc, _ = proc.wait(), timer.cancel()
-        err.seek(0)
+                log(line[4:180].rstrip())
+        rc, _, _ = proc.wait(), timer.cancel(), err.seek(0)
         tail = err.read().strip()[-600:]
     if rc:
         rows.append(dict(kind=kind, model=",".join(spec.get("models", ["all"])), error=(
@@ -254,13 +271,13 @@ def cases(platform: str, size: dict) -> list:
 
 
 def run_all(platform: str, quick: bool, budget_s: float, log) -> dict:
-    t0, mode = time.time(), "quick" if quick else "full"
+    t0, mode, size = time.time(), "quick" if quick else "full", SIZES["quick" * quick or platform]
     budget = Budget(budget_s, grace=8.0 if quick else 30.0)
+    rounds = 3 if quick or platform == "gpu" else 5
     device = probe(platform) if platform == "gpu" else None  # exits without a GPU
-    machine = dict(machine_info(mode), **({"device": device} if device else {}))
-    size = SIZES["quick" if quick else platform]
-    rows = run_worker("rates", dict(cases=cases(platform, size),
-                                    deadline=t0 + 0.6 * budget_s), platform, budget, log)
+    machine = dict(machine_info(mode), rounds=rounds, **({"device": device} if device else {}))
+    rows = run_worker("rates", dict(cases=cases(platform, size), deadline=t0 + 0.6 * budget_s,
+                                    rounds=rounds), platform, budget, log)
     rows += run_worker("cmtj", dict(size=size["cmtj"]), platform, budget, log)
     end = time.time() + budget.end - time.monotonic()  # the budget's end, wall clock
     for models in [list(MODELS)] if quick else [[m] for m in MODELS]:  # quick: one worker
@@ -288,18 +305,18 @@ def report(res: dict) -> str:
            f"the start, {m['loadavg_end'][0]:.2f} at the end; spinjax {m['spinjax_start']}"
            + ("" if m["spinjax_start"] == m["spinjax_end"] else
               f" (**{m['spinjax_end']} at the end**)") + "."]
-    if not gpu:
-        out += ["", "The CPU run shares its 2 cores with other jobs: the rates are lower "
-                "bounds that move with the load; the ratios, between rows of the same run "
-                "a few seconds apart, are the figures to read."]
-    out += ["", "Junction-steps/s (median of up to 3 timed calls after a warm-up call). "
+    out += ([] if gpu else ["", "The CPU run shares its 2 cores with other jobs: the rates "
+            "are lower bounds that move with the load; the ratios, between rows of the same "
+            "run, are the figures to read."]) + [
+            "", f"Junction-steps/s: the fastest of {m['rounds']} timed calls after a warm-up "
+            "call, the rows of one N timed in turns. "
             "Ratios, same run: `/ scan` the hand-written `lax.scan` at the same N (affine "
             "rows); `fused / diffrax` FusedHeun over NormalizedHeun (same model, N); "
             "`/ affine` the same solver on the affine model; `/ cmtj` over cmtj"
             + (f" ({_f(cmtj['junction_steps_per_s'])} junction-steps/s at N = "
                f"{_n(cmtj['n'])}, {cmtj['steps']} steps, one core)" if cmtj else "") + ".",
             "", "| model | solver | N | steps | junction-steps/s | / scan | fused / diffrax "
-            "| / affine | / cmtj | compile s |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| / affine | / cmtj | compile s |", "|---|---|" + "---:|" * 8]
     for r in (r for r in ok if r["kind"] == "rate" and r["solver"] != "cmtj"):
         x, mod, sol, n = r["junction_steps_per_s"], r["model"], r["solver"], r["n"]
         scan = rate.get(("affine", "scan", n)) if mod == "affine" and sol != "scan" else None
@@ -332,15 +349,8 @@ def report(res: dict) -> str:
 
 def publish(res: dict, section: str) -> None:
     plat, g = res["platform"], "_gpu" * (res["platform"] == "gpu")
-    intro = (f"## One engine: models x solvers ({plat.upper()})\n\n`engine.py` runs four "
-             "models at 300 K (affine PMA fields; paper A's VCMA junction with its "
-             "bias-driven STT under a trapezoid pulse; angular Slonczewski STT; spin-orbit "
-             "torque) on every solver of `simulate` (FusedHeun, NormalizedHeun), beside "
-             "the hand-written scan and cmtj, and times one reverse-mode gradient per "
-             "model; see its docstring. Run it with\n\n"
-             f"    python benchmarks/engine.py --platform {plat} --out benchmarks/results\n"
-             f"    python benchmarks/engine.py --platform {plat} --out /tmp/engine --quick\n\n"
-             f"A full run writes `results/engine_{plat}.json` and the section below.")
+    intro = (f"## One engine: models x solvers ({plat.upper()})\n\n`python benchmarks/"
+             f"engine.py --platform {plat} --out benchmarks/results`; see its docstring.")
     replace_section(HERE / "README.md", f"<!-- engine{g}:start -->", f"<!-- engine{g}:end -->",
                     section, intro)
 
@@ -350,32 +360,22 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (0 < value < math.inf):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
-    return value
-
-
 def main(argv=None) -> None:
     ap = Parser(prog="engine.py", description=__doc__.splitlines()[0])
     ap.add_argument("--platform", choices=("cpu", "gpu"), default="cpu")
     ap.add_argument("--out", type=Path, help="folder of engine_<platform>.json (created)")
     ap.add_argument("--quick", action="store_true", help="one small size, under a minute")
-    ap.add_argument("--budget-s", type=_seconds, help="time budget of the run in seconds")
+    ap.add_argument("--budget-s", type=float, help="time budget of the run in seconds")
     ap.add_argument("--worker", choices=("rates", "grad", "cmtj"), help=argparse.SUPPRESS)
     ap.add_argument("--spec", type=json.loads, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         return dict(rates=rates_worker, grad=grad_worker,
                     cmtj=lambda s, _: cmtj_worker(s))[args.worker](args.spec, args.platform)
-    if args.out is None:
-        ap.error("--out FOLDER is required")
-    out = args.out.expanduser().resolve()
-    results = (HERE / "results").resolve()
+    if args.out is None or args.budget_s is not None and not 0 < args.budget_s < math.inf:
+        ap.error("--out FOLDER is required" if args.out is None else
+                 f"--budget-s {args.budget_s} is not a positive number of seconds")
+    out, results = args.out.expanduser().resolve(), (HERE / "results").resolve()
     in_results = out == results or results in out.parents
     if args.quick and in_results:
         ap.error(f"--quick would overwrite the full run's record in {out}; pass another --out")
@@ -389,10 +389,9 @@ def main(argv=None) -> None:
                   log=lambda s: print(s, file=sys.stderr, flush=True))
     path = out / f"engine_{args.platform}.json"
     path.write_text(json.dumps(res, indent=1) + "\n")
-    section = report(res)
     if in_results and not args.quick:
-        publish(res, section)
-    print(section + f"\n\n(wrote {path})")
+        publish(res, report(res))
+    print(report(res) + f"\n\n(wrote {path})")
 
 
 if __name__ == "__main__":
