@@ -107,8 +107,7 @@ def timed(fn, *args, repeats=3, min_s=2.0):
     t, out = time.perf_counter(), jax.block_until_ready(fn(*args))
     first, times = time.perf_counter() - t, []
     while len(times) < repeats and (not times or sum(times) < min_s):
-        t = time.perf_counter()
-        out = jax.block_until_ready(fn(*args))
+        t, out = time.perf_counter(), jax.block_until_ready(fn(*args))
         times.append(time.perf_counter() - t)
     return statistics.median(times), first, out
 
@@ -279,13 +278,15 @@ def run_all(platform: str, quick: bool, budget_s: float, log) -> dict:
     rows = run_worker("rates", dict(cases=cases(platform, size), deadline=t0 + 0.6 * budget_s,
                                     rounds=rounds), platform, budget, log)
     rows += run_worker("cmtj", dict(size=size["cmtj"]), platform, budget, log)
-    end = time.time() + budget.end - time.monotonic()  # the budget's end, wall clock
+    end, last = time.time() + budget.end - time.monotonic(), 0.0  # the budget's end
     for models in [list(MODELS)] if quick else [[m] for m in MODELS]:  # quick: one worker
-        if budget.expired():
-            rows += [dict(kind="gradient", model=m, skipped="budget spent") for m in models]
-        else:
-            spec = dict(models=models, size=size["grad"], deadline=end)
-            rows += run_worker("grad", spec, platform, budget, log)
+        if time.time() + last > end:  # as long as the last gradient worker: it would not fit
+            rows += [dict(kind="gradient", model=m, skipped=f"budget: {end - time.time():.0f}"
+                          f" s left, the last gradient took {last:.0f} s") for m in models]
+            continue
+        spec, t = dict(models=models, size=size["grad"], deadline=end), time.time()
+        rows += run_worker("grad", spec, platform, budget, log)
+        last = time.time() - t
     machine.update(loadavg_end=os.getloadavg(), spinjax_end=source_version(),
                    total_s=time.time() - t0, budget_s=budget_s)
     return dict(machine=machine, platform=platform, solvers=SOLVERS, params=PARAMS,
