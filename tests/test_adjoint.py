@@ -32,7 +32,7 @@ def _grad_fn(n, steps, adjoint=None):
         sol = sj.simulate(dev.model, m0, t1=steps * 2e-12, dt=2e-12, key=jax.random.key(0),
                           drive=sj.Drive(voltage_V=sj.Trapezoid(amplitude, *(
                               jnp.float32(x) for x in (0.1e-9, 0.44e-9, 0.03e-9, 0.03e-9)))),
-                          adjoint=adjoint)
+                          adjoint=adjoint, solver=sj.NormalizedHeun())
         return jnp.mean(jnp.tanh(-sol.m[:, 2] / 0.5))
     return jax.jit(jax.grad(loss))
 

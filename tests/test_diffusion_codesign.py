@@ -134,13 +134,15 @@ def vcma():
 def test_codesign_recovers_unbiased_array(vcma):
     """From the amplitude at which the array reads 1 with p = 0.45 (W2^2 = 0.036), 40
     steps of 4096 pairs and two polishing steps of 16384 bring the verified p (16384
-    writes, sigma 0.0039) to within 0.02 of 1/2 (the function itself raises unless
-    W2^2 is within 1e-3 of its floor, |p - 1/2| < 0.0084), and W2^2 falls by 10x or
-    more."""
+    writes, sigma 0.0039) to within 0.02 of 1/2, and W2^2 falls by 10x or more. The
+    function raises unless W2^2 is within w2_tol of its floor: 6e-3 here, |p - 1/2|
+    < 0.02, 4 sigma of the verification and the polish's own estimate (16384 pairs,
+    sigma about 0.003) together; a w2_tol of 1e-3 (|p - 1/2| < 0.0084, 1.7 sigma)
+    failed on a fair run at p = 0.513."""
     dev, sched = vcma
     log = []
     res = codesign_pulse(dev, sched, jax.random.key(3), amplitude_V=0.963, n_pairs=4096,
-                         steps=40, verify_pairs=16384, w2_tol=1e-3, log=log.append)
+                         steps=40, verify_pairs=16384, w2_tol=6e-3, log=log.append)
     assert len(log) == 42 and log[0]["p"] < 0.47   # 40 steps, 2 polishing steps
     assert sum("polish" in e for e in log) == 2
     assert abs(res.p - 0.5) < 0.02

@@ -197,8 +197,9 @@ def test_estimator_arguments():
 def test_published_sigmoid_gets_a_start_from_its_data():
     """The CLI's default start (V_c = 1.6126 V) gives P = 0 at the published points
     (0.275-0.288 V); the preset proposes V_c = V_50 / 0.64 with xi V_c kept, where
-    the model switches at every point (16 junctions each: P in (0, 1) means at least
-    one of 16 switched and one did not), and fit_switching starts there. A preset
+    the model switches at every point (16 junctions each: P > 0 everywhere, and
+    below 1 at the lowest voltage, so the curve rises across the data), and
+    fit_switching starts there. A preset
     without a proposal fails at once, naming the data's middle voltage (0.2824 V)."""
     data = read_csv(CSV)
     v50 = middle_voltage(data)
@@ -210,7 +211,8 @@ def test_published_sigmoid_gets_a_start_from_its_data():
     assert start["p_given"] == [0.0, 0.0, 0.0]
     assert theta[0] == pytest.approx(v50 / 0.64) and theta[0] * theta[1] == pytest.approx(
         1.6126 * 80e-15)
-    assert all(0 < p < 1 for p in start["p_found"]), start
+    p = start["p_found"]
+    assert all(x > 0 for x in p) and p[0] < 1 and p[-1] > p[0], start
 
     def bare(**kw):   # the same device, without a start_from_data proposal
         return vcma_mtj_compensation(**kw)
