@@ -24,14 +24,16 @@ class RunningMoments(AbstractMonitor):
       M_2 \leftarrow M_2 + \delta\,(x - \mu),$$
 
     which stays accurate in float32 where $\sum x^2/n - \mu^2$ cancels. State
-    ``(n, mean, m2)``; the variance is ``m2 / n`` (:meth:`variance`).
+    ``(n, mean, m2)``, each per junction (the count too, so that every leaf of the
+    state has the junction axes and the fused kernel updates it block by block); the
+    variance is ``m2 / n`` (:meth:`variance`).
     """
 
     observable: Callable = m_z
 
     def init(self, t, m):
         x = self.observable(m)
-        return (jnp.ones((), jnp.int32), x, jnp.zeros_like(x))
+        return (jnp.ones(x.shape, jnp.int32), x, jnp.zeros_like(x))
 
     def update(self, state, t, m):
         n, mean, m2 = state

@@ -251,17 +251,22 @@ def _solve(model, drive, m0, key, t0, dt, n_steps, every, save, monitors, monito
     def time(s):
         return t0_ + jnp.asarray(s).astype(dtype) * dt_
 
+    mon0 = tuple(mo.init(time(0), m0) for mo in monitors)
     if isinstance(solver, FusedHeun):
         k0 = k1 = None
         if thermal:
             k0, k1 = junction_key_words(key, batch_shape[common_noise_axes:])
         increments = noise if thermal else None
         segment = solver.segment(every)
+        in_loop = bool(monitors) and solver.monitors_in_loop(
+            mon0, batch_shape[0] if batch_shape else 1)
 
-        def advance(m, start, n):
-            m = solver.advance(model, drive, increments, k0, k1, m, start, n, t0=t0, dt=dt,
-                               mesh=mesh)
-            return m, jnp.asarray(n, jnp.int32)
+        def advance(m, mon, start, n):
+            kw = dict(monitors=monitors, monitor_every=monitor_every) if in_loop else {}
+            m, mon_new = solver.advance(model, drive, increments, k0, k1, m,
+                                        mon if in_loop else (), start, n, t0=t0, dt=dt,
+                                        mesh=mesh, **kw)
+            return m, (mon_new if in_loop else mon), jnp.asarray(n, jnp.int32)
     else:
         args = (model, drive, t0_, dt_)
         if thermal:
@@ -273,23 +278,27 @@ def _solve(model, drive, m0, key, t0, dt, n_steps, every, save, monitors, monito
             terms = diffrax.ODETerm(_drift)
         controller = diffrax.ConstantStepSize() if adaptive is None else adaptive
         segment = every
+        in_loop = False
 
-        def advance(m, start, n):
+        def advance(m, mon, start, n):
             if adaptive is None:
                 cap = n
             else:
                 cap = max_steps if max_steps is not None else 4 * n + 16
-            return _advance_diffrax(terms, solver, controller, cap, adjoint, args, m,
-                                    start, n)
+            m, taken = _advance_diffrax(terms, solver, controller, cap, adjoint, args, m,
+                                        start, n)
+            return m, mon, taken
 
-    launch = math.gcd(segment, monitor_every) if monitors else segment
+    # A launch runs the steps between two monitor updates, unless the monitors tick
+    # inside the fused loop; then it runs a whole segment.
+    launch = math.gcd(segment, monitor_every) if monitors and not in_loop else segment
     tick_always = launch % monitor_every == 0
 
     def launch_body(carry, _):
         m, mon, s, steps = carry
-        m, taken = advance(m, s, launch)
+        m, mon, taken = advance(m, mon, s, launch)
         s = s + launch
-        if monitors:
+        if monitors and not in_loop:
             t = time(s)
             new = tuple(mo.update(st, t, m) for mo, st in zip(monitors, mon))
             if tick_always:
@@ -318,7 +327,6 @@ def _solve(model, drive, m0, key, t0, dt, n_steps, every, save, monitors, monito
             out = m if save.fn is None else save.fn(time(s), m)
         return (m, mon, s, steps), out
 
-    mon0 = tuple(mo.init(time(0), m0) for mo in monitors)
     zero = jnp.asarray(0, jnp.int32)
     (m, mon, _, steps), outs = jax.lax.scan(interval, (m0, mon0, zero, zero), None,
                                             length=n_steps // every)

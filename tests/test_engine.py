@@ -82,6 +82,21 @@ def test_pallas_kernel_equals_the_xla_loop():
     assert count.sum() > 10 and 0 < np.sum(np.asarray(side) == -1) < n
 
 
+def test_ensemble_monitors_tick_between_kernel_launches():
+    """Per-junction monitor states are updated inside the Pallas kernel, block by
+    block; an ensemble state (a histogram over all junctions) cannot be split into
+    blocks, so with one the kernel's launches end at every monitor update instead.
+    Either way the kernel gives the XLA loop's monitors (every 5 steps here)."""
+    n = 200
+    model = _varied_model(n, seed=1)
+    kw = dict(t1=200e-12, dt=1e-12, key=jax.random.key(2), monitor_every=5,
+              monitors=(sj.SwitchCount(), sj.Histogram(bins=16)))
+    ref = sj.simulate(model, sj.junction_state(n), solver=XLA, **kw)
+    out = sj.simulate(model, sj.junction_state(n), solver=_pallas(64), **kw)
+    _assert_same_solution(ref, out, atol=5e-5)
+    assert int(np.sum(np.asarray(out.monitors[1]))) == n * (200 // 5 + 1)
+
+
 # --------------------------------------------------------------------------------------
 # T = 0: every term and every pulse, fused against diffrax
 

@@ -26,7 +26,7 @@ def test_online_statistics_match_the_stored_path():
     sol = _run(10_000, mons, every=25)
     path = np.asarray(sol.ys[..., 2], np.float64)   # (saves, n)
     n, mean, m2 = sol.monitors[0]
-    assert int(n) == path.shape[0]
+    assert np.all(np.asarray(n) == path.shape[0])
     np.testing.assert_allclose(np.asarray(mean), path.mean(0), atol=2e-5)
     np.testing.assert_allclose(np.asarray(sj.RunningMoments.variance(sol.monitors[0])),
                                path.var(0), atol=5e-5)
@@ -58,9 +58,9 @@ def test_monitors_tick_at_their_own_cadence():
     final_only = _run(4000, mons, every=25, save=False)
     for a, b in zip(jax.tree.leaves(saved.monitors), jax.tree.leaves(final_only.monitors)):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
-    assert int(saved.monitors[0][0]) == 4000 // 25 + 1
+    assert np.all(np.asarray(saved.monitors[0][0]) == 4000 // 25 + 1)
     each = _run(4000, mons, every=25, save=False, monitor_every=1)
-    assert int(each.monitors[0][0]) == 4001
+    assert np.all(np.asarray(each.monitors[0][0]) == 4001)
     coarse, fine = np.asarray(saved.monitors[1][1]), np.asarray(each.monitors[1][1])
     assert np.all(fine >= coarse) and fine.sum() > coarse.sum(), (fine.sum(), coarse.sum())
     diffrax_path = _run(4000, mons, every=25, save=False, monitor_every=1,

@@ -56,19 +56,38 @@ def thermal_kick(model: SLLG, increments: AbstractIncrements, k0, k1, step, dt, 
     return jnp.asarray(scale, m.dtype)[..., None] * jnp.broadcast_to(xi, m.shape)
 
 
-def run_steps(model: SLLG, drive: Drive, increments: AbstractIncrements | None, k0, k1,
-              m, start, n_steps: int, t0: float, dt: float):
-    """`m` after the `n_steps` steps numbered `start`, `start` + 1, ... (int32 scalar),
-    step $j$ running from $t_0 + j\\Delta t$; no noise when `increments` is ``None``.
-    A ``lax.fori_loop`` of :func:`heun_step`: XLA fuses the body into one loop over
-    the junctions per step."""
-    dtype = m.dtype
+def tick_monitors(monitors, states, s, t, m, monitor_every: int):
+    """The monitors' states after step number `s` (int32, counted from the start of
+    the run) ends at time `t` with state `m`: updated where `s` is a multiple of
+    `monitor_every`, unchanged elsewhere."""
+    new = tuple(mo.update(st, t, m) for mo, st in zip(monitors, states))
+    if monitor_every == 1:
+        return new
+    tick = s % monitor_every == 0
+    return jax.tree.map(lambda a, b: jnp.where(tick, a, b), new, states)
 
-    def body(i, m):
+
+def run_steps(model: SLLG, drive: Drive, increments: AbstractIncrements | None, k0, k1,
+              m, start, n_steps: int, t0: float, dt: float, monitors=(), states=(),
+              monitor_every: int = 1):
+    r"""`(m, states)` after the `n_steps` steps numbered `start`, `start` + 1, ...
+    (int32 scalar), step $j$ running from $t_0 + j\Delta t$; no noise when
+    `increments` is ``None``; the `monitors` (with their `states`) updated after
+    every `monitor_every`-th step of the run. A ``lax.fori_loop`` of
+    :func:`heun_step`: XLA fuses the body into one loop over the junctions per step."""
+    dtype = m.dtype
+    t0_, dt_ = jnp.asarray(t0, dtype), jnp.asarray(dt, dtype)
+
+    def body(i, carry):
+        m, states = carry
         j = start + i
-        t = jnp.asarray(t0, dtype) + j.astype(dtype) * jnp.asarray(dt, dtype)
+        t = t0_ + j.astype(dtype) * dt_
         b = None if increments is None else thermal_kick(model, increments, k0, k1, j,
                                                          dt, m)
-        return heun_step(model, drive, m, t, jnp.asarray(dt, dtype), b)
+        m = heun_step(model, drive, m, t, dt_, b)
+        if monitors:
+            states = tick_monitors(monitors, states, j + 1, t0_ + (j + 1).astype(dtype) * dt_,
+                                   m, monitor_every)
+        return m, states
 
-    return lax.fori_loop(0, n_steps, body, m)
+    return lax.fori_loop(0, n_steps, body, (m, tuple(states)))

@@ -23,6 +23,7 @@ import functools
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.experimental import pallas as pl
 
 from .heun import run_steps
@@ -48,11 +49,14 @@ def _pad(x, pad: int):
     return jnp.concatenate([x, jnp.broadcast_to(x[-1:], (pad, *x.shape[1:]))])
 
 
-def pallas_steps(model, drive, increments, k0, k1, m, start, *, n_steps: int, t0: float,
-                 dt: float, block: int, num_warps: int, interpret: bool):
-    """`m` (N, 3) after `n_steps` steps from step `start` (int32 scalar); `k0`, `k1`
-    per-junction key words (N,); no noise when `increments` is ``None``."""
-    dynamic, static = eqx.partition((model, drive, increments), eqx.is_array)
+def pallas_steps(model, drive, increments, k0, k1, m, states, start, *, n_steps: int,
+                 t0: float, dt: float, monitors: tuple, monitor_every: int, block: int,
+                 num_warps: int, interpret: bool):
+    """`(m, states)` after `n_steps` steps from step `start` (int32 scalar): `m` (N, 3),
+    `k0`, `k1` per-junction key words (N,) (zeros without noise, when `increments` is
+    ``None``), and the monitors' `states`, every leaf of which has the junction axis
+    first (updated in the kernel, block by block)."""
+    dynamic, static = eqx.partition((model, drive, increments, monitors), eqx.is_array)
     n = m.shape[0]
     pad = -n % block
     leaves, treedef = jax.tree.flatten(dynamic)
@@ -61,22 +65,29 @@ def pallas_steps(model, drive, increments, k0, k1, m, start, *, n_steps: int, t0
             for x, b in zip(leaves, blocked)]
     shapes = [x.shape for x in leaves]
     mx, my, mz = (_pad(m[:, i], pad) for i in range(3))
-    if k0 is None:   # no noise: the key lanes are loaded but never read
-        k0 = k1 = jnp.zeros((n,), jnp.uint32)
     k0, k1 = _pad(k0, pad), _pad(k1, pad)
+    mon_leaves, mon_def = jax.tree.flatten(states)
+    mon_args = [_pad(x, pad) for x in mon_leaves]
     start = jnp.broadcast_to(jnp.asarray(start, jnp.int32), (1,))
+    n_in, n_mon = len(args), len(mon_args)
 
     def kernel(*refs):
         mx_ref, my_ref, mz_ref, k0_ref, k1_ref, start_ref = refs[:6]
-        leaf_refs, out = refs[6:-3], refs[-3:]
+        leaf_refs = refs[6:6 + n_in]
+        mon_refs = refs[6 + n_in:6 + n_in + n_mon]
+        out = refs[6 + n_in + n_mon:]
         values = [r[...] if b else r[...].reshape(s)
                   for r, b, s in zip(leaf_refs, blocked, shapes)]
-        model, drive, increments = eqx.combine(jax.tree.unflatten(treedef, values), static)
+        model, drive, increments, monitors = eqx.combine(
+            jax.tree.unflatten(treedef, values), static)
         state = jnp.stack([mx_ref[...], my_ref[...], mz_ref[...]], -1)
-        state = run_steps(model, drive, increments, k0_ref[...], k1_ref[...], state,
-                          start_ref[0], n_steps, t0, dt)
-        for i, ref in enumerate(out):
-            ref[...] = state[:, i]
+        mon = jax.tree.unflatten(mon_def, [r[...] for r in mon_refs])
+        state, mon = run_steps(model, drive, increments, k0_ref[...], k1_ref[...], state,
+                               start_ref[0], n_steps, t0, dt, monitors, mon, monitor_every)
+        for i in range(3):
+            out[i][...] = state[:, i]
+        for ref, x in zip(out[3:], jax.tree.leaves(mon)):
+            ref[...] = x
 
     def spec(x, per_junction):
         if per_junction:
@@ -85,61 +96,91 @@ def pallas_steps(model, drive, increments, k0, k1, m, start, *, n_steps: int, t0
         return pl.BlockSpec(x.shape, lambda i, d=x.ndim: (0,) * d)
 
     lane = pl.BlockSpec((block,), lambda i: (i,))
-    in_specs = [lane] * 5 + [spec(start, False)] + [spec(x, b) for x, b in zip(args, blocked)]
+    in_specs = ([lane] * 5 + [spec(start, False)]
+                + [spec(x, b) for x, b in zip(args, blocked)]
+                + [spec(x, True) for x in mon_args])
     params = None if interpret else _compiler_params(num_warps)
     extra = {} if params is None else dict(compiler_params=params)
     outs = pl.pallas_call(
         kernel,
-        out_shape=[jax.ShapeDtypeStruct(mx.shape, m.dtype)] * 3,
+        out_shape=([jax.ShapeDtypeStruct(mx.shape, m.dtype)] * 3
+                   + [jax.ShapeDtypeStruct(x.shape, x.dtype) for x in mon_args]),
         grid=(mx.shape[0] // block,),
         in_specs=in_specs,
-        out_specs=[lane] * 3,
+        out_specs=[lane] * 3 + [spec(x, True) for x in mon_args],
         interpret=interpret,
         **extra,
-    )(mx, my, mz, k0, k1, start, *args)
-    return jnp.stack([x[:n] for x in outs], -1)
+    )(mx, my, mz, k0, k1, start, *args, *mon_args)
+    m_out = jnp.stack([x[:n] for x in outs[:3]], -1)
+    return m_out, jax.tree.unflatten(mon_def, [x[:n] for x in outs[3:]])
 
 
-def fused_launch(model, drive, increments, k0, k1, m, start, *, n_steps: int, t0: float,
-                 dt: float, block: int, num_warps: int, interpret: bool):
+def monitors_fit_the_kernel(states, n: int) -> bool:
+    """Whether the kernel can update these monitor states block by block: every leaf
+    has the junction axis (of length `n`) first. Ensemble states (a histogram over
+    all junctions) cannot be split into blocks; their monitors tick between launches."""
+    return all(_is_junction_leaf(x, n) for x in jax.tree.leaves(states))
+
+
+def fused_launch(model, drive, increments, k0, k1, m, states, start, *, n_steps: int,
+                 t0: float, dt: float, monitors: tuple, monitor_every: int, block: int,
+                 num_warps: int, interpret: bool):
     """:func:`pallas_steps` with the custom JVP described in the module docstring;
-    differentiable in the arrays of `model`, `drive` and `m`."""
-    dynamic, static = eqx.partition((model, drive, increments), eqx.is_inexact_array)
+    differentiable in the arrays of `model`, `drive`, `m` and the monitors' floating
+    states."""
+    dynamic, static = eqx.partition((model, drive, increments, monitors),
+                                    eqx.is_inexact_array)
     kw = dict(n_steps=n_steps, t0=t0, dt=dt)
     if k0 is None:   # no noise
         k0 = k1 = jnp.zeros(m.shape[:1], jnp.uint32)
     start = jnp.asarray(start, jnp.int32)
+    mon_float, mon_rest = eqx.partition(states, eqx.is_inexact_array)
 
-    # The key words and the start step are arguments, not closed-over values: a
-    # custom_jvp function must not capture tracers of an enclosing trace (scan,
-    # checkpoint), and their tangents are zero (integers).
+    def combine(dynamic, mon_float, mon_rest):
+        model, drive, increments, monitors = eqx.combine(dynamic, static)
+        return model, drive, increments, monitors, eqx.combine(mon_float, mon_rest)
+
+    # The key words, the start step and the integer monitor states are arguments, not
+    # closed-over values: a custom_jvp function must not capture tracers of an
+    # enclosing trace (scan, checkpoint); their tangents are zero (integers).
     @jax.custom_jvp
-    def launch(dynamic, m, k0, k1, start):
-        return pallas_steps(*eqx.combine(dynamic, static), k0, k1, m, start, block=block,
-                            num_warps=num_warps, interpret=interpret, **kw)
+    def launch(dynamic, m, mon_float, mon_rest, k0, k1, start):
+        model, drive, increments, monitors, states = combine(dynamic, mon_float, mon_rest)
+        m, states = pallas_steps(model, drive, increments, k0, k1, m, states, start,
+                                 monitors=monitors, monitor_every=monitor_every,
+                                 block=block, num_warps=num_warps, interpret=interpret,
+                                 **kw)
+        return (m, *eqx.partition(states, eqx.is_inexact_array))
 
     @functools.partial(launch.defjvp, symbolic_zeros=True)
     def _jvp(primals, tangents):
-        dynamic, m, k0, k1, start = primals
+        dynamic, m, mon_float, mon_rest, k0, k1, start = primals
         out = launch(*primals)
+        float0 = jax.tree.map(lambda x: np.zeros(x.shape, jax.dtypes.float0), out[2])
         # Differentiate only in the inputs with a non-zero tangent, as JAX does for the
         # XLA loop: a zero tangent times an infinite partial derivative (a float32
         # quotient by a volume of 1e-24 m^3 has one) would otherwise give NaN.
-        leaves, treedef = jax.tree.flatten((dynamic, m))
+        leaves, treedef = jax.tree.flatten((dynamic, m, mon_float))
         zero = jax.custom_derivatives.SymbolicZero
-        tleaves = jax.tree.leaves(tangents[:2], is_leaf=lambda x: isinstance(x, zero))
+        tleaves = jax.tree.leaves(tangents[:3], is_leaf=lambda x: isinstance(x, zero))
         live = [not isinstance(t, zero) for t in tleaves]
         if not any(live):
-            return out, jnp.zeros_like(out)
+            return out, (jnp.zeros_like(out[0]), jax.tree.map(jnp.zeros_like, out[1]),
+                         float0)
 
         def xla(*moving):
             it = iter(moving)
-            dynamic, m = jax.tree.unflatten(
+            dynamic, m, mon_float = jax.tree.unflatten(
                 treedef, [next(it) if b else x for x, b in zip(leaves, live)])
-            model, drive, increments = eqx.combine(dynamic, static)
-            return run_steps(model, drive, increments, k0, k1, m, start, **kw)
-        _, tangent = jax.jvp(xla, tuple(x for x, b in zip(leaves, live) if b),
-                             tuple(t for t, b in zip(tleaves, live) if b))
-        return out, tangent
+            model, drive, increments, monitors, states = combine(dynamic, mon_float,
+                                                                 mon_rest)
+            m, states = run_steps(model, drive, increments, k0, k1, m, start, **kw,
+                                  monitors=monitors, states=states,
+                                  monitor_every=monitor_every)
+            return m, eqx.filter(states, eqx.is_inexact_array)
+        _, (t_m, t_mon) = jax.jvp(xla, tuple(x for x, b in zip(leaves, live) if b),
+                                  tuple(t for t, b in zip(tleaves, live) if b))
+        return out, (t_m, t_mon, float0)
 
-    return launch(dynamic, m, k0, k1, start)
+    m, mon_float, mon_rest = launch(dynamic, m, mon_float, mon_rest, k0, k1, start)
+    return m, eqx.combine(mon_float, mon_rest)

@@ -9,7 +9,7 @@ from jax.sharding import PartitionSpec
 from .._checks import SimulationInputError
 from .._sharding import AXIS
 from .heun import run_steps
-from .pallas import _is_junction_leaf, fused_launch
+from .pallas import _is_junction_leaf, fused_launch, monitors_fit_the_kernel
 
 BACKENDS = ("auto", "pallas", "xla")
 
@@ -95,27 +95,40 @@ class FusedHeun(eqx.Module):
                 "common_noise_axes needs several junction axes, which "
                 "FusedHeun(backend='pallas') does not take; use backend='xla'.")
 
-    def advance(self, model, drive, increments, k0, k1, m, start, n_steps: int, *,
-                t0: float, dt: float, mesh=None):
-        """`m` after `n_steps` steps numbered from `start`; `increments` ``None``
-        without noise."""
+    def monitors_in_loop(self, states, n_junctions: int) -> bool:
+        """Whether the monitors tick inside the fused loop (always on the XLA backend;
+        on Pallas when every leaf of their states is per junction), so that a launch
+        runs a whole segment; otherwise a launch ends at every monitor update."""
         if self.resolved_backend() == "xla":
-            return run_steps(model, drive, increments, k0, k1, m, start, n_steps, t0, dt)
+            return True
+        return monitors_fit_the_kernel(states, n_junctions)
+
+    def advance(self, model, drive, increments, k0, k1, m, states, start, n_steps: int, *,
+                t0: float, dt: float, monitors=(), monitor_every: int = 1, mesh=None):
+        """`(m, states)` after `n_steps` steps numbered from `start`, the `monitors`
+        ticking every `monitor_every` steps of the run; `increments` ``None`` without
+        noise."""
+        kw = dict(t0=t0, dt=dt, monitors=tuple(monitors), monitor_every=monitor_every)
+        if self.resolved_backend() == "xla":
+            return run_steps(model, drive, increments, k0, k1, m, start, n_steps, **kw,
+                             states=states)
 
         def local(tree, start):
-            model, drive, increments, k0, k1, m = tree
-            return fused_launch(model, drive, increments, k0, k1, m, start, n_steps=n_steps,
-                                t0=t0, dt=dt, block=self.block, num_warps=self.num_warps,
-                                interpret=self.interpret)
+            model, drive, increments, k0, k1, m, states = tree
+            return fused_launch(model, drive, increments, k0, k1, m, states, start,
+                                n_steps=n_steps, block=self.block,
+                                num_warps=self.num_warps, interpret=self.interpret, **kw)
 
-        tree = (model, drive, increments, k0, k1, m)
+        tree = (model, drive, increments, k0, k1, m, tuple(states))
         if mesh is None:
             return local(tree, start)
         n = m.shape[0]
         dynamic, static = eqx.partition(tree, eqx.is_array)
         specs = jax.tree.map(lambda x: PartitionSpec(AXIS) if _is_junction_leaf(x, n)
                              else PartitionSpec(), dynamic)
+        out_specs = (PartitionSpec(AXIS), jax.tree.map(lambda x: PartitionSpec(AXIS),
+                                                       tuple(states)))
         # Every junction's loop is independent: no collective (check_vma off).
         return jax.shard_map(lambda d, s: local(eqx.combine(d, static), s), mesh=mesh,
-                             in_specs=(specs, PartitionSpec()),
-                             out_specs=PartitionSpec(AXIS), check_vma=False)(dynamic, start)
+                             in_specs=(specs, PartitionSpec()), out_specs=out_specs,
+                             check_vma=False)(dynamic, start)
