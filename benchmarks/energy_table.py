@@ -101,8 +101,8 @@ def cpu_prng_rate(repeats):
 
 
 def device_rows(quick):
-    from spinjax import _trng as trng
-    from spinjax._pulses.shapes import Trapezoid
+    from spinjax import trng
+    from spinjax import Trapezoid
     from spinjax.devices import (barrier_write_energy_J, channel_write_energy_J, read_energy_J,
                                  sot_mtj, stt_mtj, superparamagnetic_mtj, vcma_mtj)
     n_tune = 512 if quick else 2048

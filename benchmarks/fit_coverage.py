@@ -3,7 +3,7 @@
 A fit's 95 % intervals are honest only if, over many datasets drawn from the same
 truth, they cover it 95 % of the time. This script draws `datasets` binomial datasets
 from hidden VCMA-junction parameters (:func:`spinjax.devices.vcma_mtj` in the
-compensation-voltage coordinates of ``spinjax._fitting.vcma_params``), fits each with
+compensation-voltage coordinates of ``spinjax.fitting.vcma_mtj_compensation``), fits each with
 :func:`spinjax.fit_switching` from a start off the truth, and reports per parameter:
 
 - coverage: the fraction of 95 % intervals that contain the truth, with its Wilson
@@ -74,8 +74,8 @@ def run(problem: str, datasets: int, n_pairs: int | None, max_steps: int | None,
     import jax
     import numpy as np
     import spinjax as sj  # noqa: F401
-    from spinjax._fitting import fit_switching, from_arrays, grid_outcome
-    from spinjax._fitting.vcma_params import vcma_mtj_compensation
+    from spinjax.fitting import (fit_switching, from_arrays, grid_outcome,
+                                 vcma_mtj_compensation)
 
     cfg = PROBLEMS[problem]
     n_pairs, max_steps = n_pairs or cfg["n_pairs"], max_steps or cfg["max_steps"]
@@ -124,7 +124,7 @@ def run(problem: str, datasets: int, n_pairs: int | None, max_steps: int | None,
 
 def summarize(fits, truth) -> dict:
     import numpy as np
-    from spinjax.experiments._stats import wilson_interval
+    from spinjax.experiments import wilson_interval
     ok = [f for f in fits if "z" in f]
     out = dict(datasets=len(fits), failed=len(fits) - len(ok),
                converged=sum(f["converged"] for f in ok))

@@ -22,7 +22,7 @@ Every configuration runs the diffrax path, ``simulate(..., solver=NormalizedHeun
 (reverse mode through ``FusedHeun``, the default solver, is timed by ``engine.py``).
 Configurations of the gradient (the adjoint is ``simulate(..., adjoint=...)``):
 
-- ``default``: ``simulate``'s own choice (``spinjax._adjoint.default_adjoint``): store
+- ``default``: ``simulate``'s own choice (``default_adjoint`` in ``spinjax/_adjoint.py``): store
   every step (``RecursiveCheckpointAdjoint(checkpoints=steps)``, no recomputation)
   when the states, N x steps x 12 bytes, take at most 2 GiB, else ``recursive``; on
   this grid every case but N = 1e5 x 1e4 steps stores every step;

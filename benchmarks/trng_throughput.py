@@ -48,7 +48,7 @@ QUICK = [(1_000, 10, 1), (10_000, 4, 1)]
 
 
 def measure(n, cycles, repeats, amplitude, device, schedule):
-    from spinjax import _trng as trng
+    from spinjax import trng
 
     def call(seed):
         t = time.perf_counter()
@@ -70,7 +70,7 @@ def measure(n, cycles, repeats, amplitude, device, schedule):
 
 
 def run_all(quick):
-    from spinjax import _trng as trng
+    from spinjax import trng
     from spinjax.devices import vcma_mtj
     device = vcma_mtj()
     schedule = trng.precessional_schedule(device)

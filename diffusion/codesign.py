@@ -46,9 +46,8 @@ import optax
 from jax.scipy.special import ndtri
 
 import spinjax as sj
-from spinjax import trng
-from spinjax._design import Bounded, DesignFailed
-from spinjax._pulses.shapes import Trapezoid
+from spinjax import Trapezoid, trng
+from spinjax.design import Bounded, DesignFailed
 
 from .device_noise import BitsToGaussian
 

@@ -26,9 +26,8 @@ import jax.numpy as jnp
 import numpy as np
 
 import spinjax as sj
-from spinjax._trng.array import reset_start, reset_state, write_cycle
-from spinjax._trng.nonideal import IncompleteReset, StuckJunctions
-from spinjax._trng.schedule import CycleSchedule
+from spinjax.trng import (
+    CycleSchedule, IncompleteReset, StuckJunctions, reset_start, reset_state, write_cycle)
 
 from .noise import AbstractNoiseSource
 

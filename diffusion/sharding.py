@@ -11,7 +11,7 @@ same images on any number of devices (up to float rounding of per-shard kernels)
 import jax
 from jax.sharding import NamedSharding, PartitionSpec
 
-from spinjax._sharding import AXIS, _n_shards
+from spinjax.sharding import AXIS, n_shards
 
 from ._errors import SamplerError
 
@@ -20,7 +20,7 @@ def check_mesh(mesh, shape, noise):
     """The batch (and a device source's junctions) must split evenly over the mesh."""
     if mesh is None:
         return None
-    k = _n_shards(mesh)
+    k = n_shards(mesh)
     if shape[0] % k:
         raise SamplerError(f"shape[0] = {shape[0]} images do not split evenly over the "
                            f"mesh's {k} devices: use a multiple of {k}.")
