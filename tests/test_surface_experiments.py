@@ -149,3 +149,23 @@ def test_fast_rh_loop_warns_before_it_runs():
             rh_loop(dev, 2e5, n=1, key=KEY, sweep_time_s=2e-9, dt=2e-12)
     factor = float(re.search(r"by at least ([0-9.e+]+)x", str(err.value)).group(1))
     assert factor == pytest.approx(ratio / 0.01, rel=1e-2)
+
+
+def test_plot_returns_a_figure_and_leaves_pyplot_alone(tmp_path):
+    """A result's plot builds a ``matplotlib.figure.Figure`` without pyplot: the
+    current backend and the user's open figures are unchanged (a notebook's inline
+    figures survive), the figure is returned for display, and a path writes a PNG."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+    before = matplotlib.get_backend()
+    mine = plt.figure()
+    try:
+        fig = WriteErrorRate(1.0, 1e-9, 3, 1000).plot()
+        assert isinstance(fig, Figure) and fig.axes
+        WriteErrorRate(1.0, 1e-9, 0, 1000).plot(tmp_path / "wer.png")
+        assert (tmp_path / "wer.png").stat().st_size > 0
+        assert matplotlib.get_backend() == before
+        assert plt.get_fignums() == [mine.number]
+    finally:
+        plt.close(mine)

@@ -118,7 +118,10 @@ class FitResult:
             var = var + np.einsum("ik,kl,il->i", self.jacobian, self.covariance, self.jacobian)
         return np.sqrt(var)
 
-    def plot(self, path):
+    def plot(self, path=None):
+        """The ``matplotlib.figure.Figure``, built without pyplot (the backend and open
+        figures stay the user's; a notebook shows it inline); also written as a PNG to
+        `path` when one is given."""
         from matplotlib.figure import Figure  # no pyplot: the backend stays the user's
 
         from ..experiments._stats import wilson_interval
@@ -139,7 +142,9 @@ class FitResult:
         ax.set(xlabel="pulse amplitude (V)", ylabel="switching probability")
         ax.legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(path, dpi=120)
+        if path is not None:
+            fig.savefig(path, dpi=120)
+        return fig
 
     @property
     def correlation(self) -> np.ndarray:

@@ -88,8 +88,11 @@ class HarmonicHallResult:
         json.dumps(out)
         return out
 
-    def plot(self, path) -> None:
-        """Write a PNG of V_1w and V_2w against the field angle."""
+    def plot(self, path=None):
+        """A plot of V_1w and V_2w against the field angle.
+        The ``matplotlib.figure.Figure``, built without pyplot (the backend and open
+        figures stay the user's; a notebook shows it inline); also written as a PNG to
+        `path` when one is given."""
         from matplotlib.figure import Figure   # no pyplot: no global figure state
         fig = Figure(figsize=(9, 3.5))
         ax = fig.subplots(1, 2)
@@ -101,7 +104,9 @@ class HarmonicHallResult:
             a.set(xlabel=r"$\varphi$ (deg)", ylabel=name + r" ($\mu$V)")
         ax[0].legend(fontsize=8)
         fig.tight_layout()
-        fig.savefig(path, dpi=100)
+        if path is not None:
+            fig.savefig(path, dpi=100)
+        return fig
 
 
 def harmonic_hall(bar: HallBar, phi_rad, h_ext_A_per_m: float, j0_A_per_m2: float, *,

@@ -95,8 +95,11 @@ class PumpProbeResult:
         json.dumps(out)  # fail here, not in the caller, if something is not serializable
         return out
 
-    def plot(self, path) -> None:
-        """Write a PNG: the switching loops, the field sweep, and J_c against 1/width."""
+    def plot(self, path=None):
+        """A plot: the switching loops, the field sweep, and J_c against 1/width.
+        The ``matplotlib.figure.Figure``, built without pyplot (the backend and open
+        figures stay the user's; a notebook shows it inline); also written as a PNG to
+        `path` when one is given."""
         from matplotlib.figure import Figure   # no pyplot: no global figure state
         fig = Figure(figsize=(14, 4))
         ax = fig.subplots(1, 3)
@@ -129,7 +132,9 @@ class PumpProbeResult:
                   xlim=(0, None))
         ax[2].legend(fontsize=8)
         fig.tight_layout()
-        fig.savefig(path, dpi=100)
+        if path is not None:
+            fig.savefig(path, dpi=100)
+        return fig
 
 
 def _grid(x, slot, name):

@@ -94,7 +94,10 @@ class RHLoop:
         with open(path, "w") as f:
             json.dump(self.to_json(), f, indent=1)
 
-    def plot(self, path):
+    def plot(self, path=None):
+        """The ``matplotlib.figure.Figure``, built without pyplot (the backend and open
+        figures stay the user's; a notebook shows it inline); also written as a PNG to
+        `path` when one is given."""
         from matplotlib.figure import Figure   # no pyplot: no global figure state
         fig = Figure(figsize=(5, 3.8))
         ax = fig.subplots()
@@ -103,7 +106,9 @@ class RHLoop:
         ax.set(xlabel="H (kA/m)", ylabel="mean R (kOhm)",
                title=f"H_c = {self.coercive_field_A_per_m / 1e3:.1f} kA/m{fast}")
         fig.tight_layout()
-        fig.savefig(path, dpi=120)
+        if path is not None:
+            fig.savefig(path, dpi=120)
+        return fig
 
 
 def _crossing(field, m, branch):

@@ -57,7 +57,10 @@ class SwitchingMap:
         with open(path, "w") as f:
             json.dump(self.to_json(), f, indent=1)
 
-    def plot(self, path):
+    def plot(self, path=None):
+        """The ``matplotlib.figure.Figure``, built without pyplot (the backend and open
+        figures stay the user's; a notebook shows it inline); also written as a PNG to
+        `path` when one is given."""
         from matplotlib.figure import Figure   # no pyplot: no global figure state
         lo, hi = self.ci
         two = len(self.widths_s) > 1
@@ -76,7 +79,9 @@ class SwitchingMap:
             axes[0, 1].set(xlabel=f"amplitude ({self.input_name})", ylabel="width (ns)")
             fig.colorbar(im, ax=axes[0, 1], label="P_sw")
         fig.tight_layout()
-        fig.savefig(path, dpi=120)
+        if path is not None:
+            fig.savefig(path, dpi=120)
+        return fig
 
 
 def switching_map(device: MTJ, amplitudes, widths_s, *, n: int, key, dt: float = 2e-12,
@@ -205,9 +210,12 @@ class WriteErrorRate:
                 "wer_upper95": self.upper_bound, "wilson95_low": float(lo),
                 "wilson95_high": float(hi)}
 
-    def plot(self, path):
+    def plot(self, path=None):
         """The rate with its Wilson 95 % interval on a log axis; with 0 errors the
-        one-sided 95 % upper bound, drawn as a bound (a downward arrow), not a point."""
+        one-sided 95 % upper bound, drawn as a bound (a downward arrow), not a point.
+        The ``matplotlib.figure.Figure``, built without pyplot (the backend and open
+        figures stay the user's; a notebook shows it inline); also written as a PNG to
+        `path` when one is given."""
         from matplotlib.figure import Figure   # no pyplot: no global figure state
         fig = Figure(figsize=(4, 3.5))
         ax = fig.subplots()
@@ -228,7 +236,9 @@ class WriteErrorRate:
         ax.set(yscale="log", ylabel=ylabel, xticks=[],
                title=f"{self.errors} errors / {self.trials} trials")
         fig.tight_layout()
-        fig.savefig(path, dpi=120)
+        if path is not None:
+            fig.savefig(path, dpi=120)
+        return fig
 
 
 def write_error_rate(device: MTJ, amplitude, width_s, *, trials: int, key,
