@@ -23,6 +23,7 @@ checkpoints the state at the step reached, so a restart loses no step.
 """
 
 import dataclasses
+import functools
 import json
 import time
 from pathlib import Path
@@ -57,51 +58,71 @@ def make_optimizer(config: TrainConfig) -> optax.GradientTransformation:
                        optax.adamw(lr, weight_decay=config.weight_decay))
 
 
-def init_state(config: TrainConfig, image_shape) -> tuple[UNet, TrainState]:
-    """The model and its initial state for images of shape (H, W, C)."""
-    model = UNet(**config.model_kwargs())
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _init_params(model: UNet, image_shape: tuple, key):
     x = jnp.zeros((1, *image_shape), jnp.float32)
-    params = model.init(jax.random.key(config.seed), x, jnp.zeros((1,), jnp.int32),
-                        train=False)["params"]
+    return model.init(key, x, jnp.zeros((1,), jnp.int32), train=False)["params"]
+
+
+def init_state(config: TrainConfig, image_shape) -> tuple[UNet, TrainState]:
+    """The model and its initial state for images of shape (H, W, C). The parameters
+    come from one compiled ``model.init``, cached per model and image shape (an eager
+    init dispatches every initializer separately: slower on a CPU, see
+    :func:`diffusion.unet.init_params`)."""
+    model = UNet(**config.model_kwargs())
+    params = _init_params(model, tuple(image_shape), jax.random.key(config.seed))
     opt_state = make_optimizer(config).init(params)
     return model, TrainState(jnp.zeros((), jnp.int32), params, params, opt_state)
 
 
-def make_train_step(config: TrainConfig, model: UNet, x_train):
-    """The jitted ``step(state) -> (state, metrics)``; `x_train` (N, H, W, C) stays on
-    the device and each step takes its batch by index (see the module docstring)."""
-    schedule = make_schedule(config.schedule, config.timesteps)
+# The TrainConfig fields the step does not read (run length, bookkeeping, where the data
+# came from) take their defaults in its static key, so runs differing only in them share
+# one compilation.
+_NOT_IN_STEP = ("dataset", "data_path", "pad_to", "limit", "train_steps", "log_every",
+                "checkpoint_every", "keep_checkpoints")
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _train_step(config: TrainConfig, model: UNet, schedule, root, x_train,
+                state: TrainState):
     optimizer = make_optimizer(config)
-    x_train = jnp.asarray(x_train, jnp.float32)
     n = x_train.shape[0]
     batch = min(config.batch_size, n)
     per_epoch = n // batch
-    root = jax.random.key(config.seed + 1)
+    s = state.step
+    k_perm, k_t, k_eps, k_drop = jax.random.split(jax.random.fold_in(root, s), 4)
+    perm = jax.random.permutation(jax.random.fold_in(root, -1 - s // per_epoch), n)
+    idx = jax.lax.dynamic_slice(perm, ((s % per_epoch) * batch,), (batch,))
+    x0 = x_train[idx]
+    t = jax.random.randint(k_t, (batch,), 0, config.timesteps)
+    eps = jax.random.normal(k_eps, x0.shape, x0.dtype)
+    xt = q_sample(schedule, x0, t, eps)
 
-    @jax.jit
-    def step_fn(state: TrainState):
-        s = state.step
-        k_perm, k_t, k_eps, k_drop = jax.random.split(jax.random.fold_in(root, s), 4)
-        perm = jax.random.permutation(jax.random.fold_in(root, -1 - s // per_epoch), n)
-        idx = jax.lax.dynamic_slice(perm, ((s % per_epoch) * batch,), (batch,))
-        x0 = x_train[idx]
-        t = jax.random.randint(k_t, (batch,), 0, config.timesteps)
-        eps = jax.random.normal(k_eps, x0.shape, x0.dtype)
-        xt = q_sample(schedule, x0, t, eps)
+    def loss_fn(params):
+        pred = model.apply({"params": params}, xt, t, train=True, rngs={"dropout": k_drop})
+        return jnp.mean((pred - eps) ** 2)
 
-        def loss_fn(params):
-            pred = model.apply({"params": params}, xt, t, train=True,
-                               rngs={"dropout": k_drop})
-            return jnp.mean((pred - eps) ** 2)
+    loss, grads = jax.value_and_grad(loss_fn)(state.params)
+    updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    ema = optax.incremental_update(params, state.ema_params, 1.0 - config.ema_decay)
+    new = TrainState(s + 1, params, ema, opt_state)
+    return new, {"loss": loss, "grad_norm": optax.tree.norm(grads)}
 
-        loss, grads = jax.value_and_grad(loss_fn)(state.params)
-        updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
-        params = optax.apply_updates(state.params, updates)
-        ema = optax.incremental_update(params, state.ema_params, 1.0 - config.ema_decay)
-        new = TrainState(s + 1, params, ema, opt_state)
-        return new, {"loss": loss, "grad_norm": optax.tree.norm(grads)}
 
-    return step_fn
+def make_train_step(config: TrainConfig, model: UNet, x_train):
+    """The compiled ``step(state) -> (state, metrics)``; `x_train` (N, H, W, C) stays on
+    the device and each step takes its batch by index (see the module docstring).
+
+    `x_train` is an argument of the compiled step, not a constant folded into it (the
+    program does not grow with the data set), and the step is compiled once per model,
+    data shape and the config fields it reads: a run resumed or repeated in the same
+    process reuses the compilation."""
+    key = dataclasses.replace(config, **{f: getattr(TrainConfig, f) for f in _NOT_IN_STEP})
+    return functools.partial(_train_step, key, model,
+                             make_schedule(config.schedule, config.timesteps),
+                             jax.random.key(config.seed + 1),
+                             jnp.asarray(x_train, jnp.float32))
 
 
 def _checkpoint_manager(workdir: Path, config: TrainConfig):
@@ -114,14 +135,15 @@ def _checkpoint_manager(workdir: Path, config: TrainConfig):
 
 def restore_state(workdir, config: TrainConfig, image_shape, step: int | None = None):
     """The model and the checkpointed state (the latest, or `step`) of a run in
-    `workdir`; ``None`` for the state when there is no checkpoint."""
+    `workdir`; ``None`` for the state when there is no checkpoint. (The state's
+    shapes come from ``jax.eval_shape``: nothing is initialized to be overwritten.)"""
     import orbax.checkpoint as ocp
-    model, state = init_state(config, image_shape)
+    model = UNet(**config.model_kwargs())
     manager = _checkpoint_manager(Path(workdir), config)
     step = manager.latest_step() if step is None else step
     if step is None:
         return model, None
-    abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, state)
+    abstract = jax.eval_shape(lambda: init_state(config, tuple(image_shape))[1])
     restored = manager.restore(step, args=ocp.args.StandardRestore(abstract))
     return model, restored
 
@@ -143,11 +165,15 @@ def train(config: TrainConfig, workdir, x_train, *, stop_after: int | None = Non
     if x_train.ndim != 4 or not bool(jnp.all(jnp.isfinite(x_train))):
         raise ValueError(f"x_train must be finite images of shape (N, H, W, C); got shape "
                          f"{x_train.shape}.")
-    model, state = init_state(config, x_train.shape[1:])
     manager = _checkpoint_manager(workdir, config)
     if manager.latest_step() is not None:
-        _, state = restore_state(workdir, config, x_train.shape[1:])
+        model, state = restore_state(workdir, config, x_train.shape[1:])
         log(f"resumed from step {int(state.step)} in {workdir}")
+    else:
+        model, state = init_state(config, x_train.shape[1:])
+    # Committed to the device, as orbax restores it: jit keys on committedness, so a
+    # fresh and a resumed run in one process then share one compiled step.
+    state = jax.device_put(state, jax.devices()[0])
     if int(state.step) >= config.train_steps:
         manager.close()
         return model, state
