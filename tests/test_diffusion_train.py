@@ -13,9 +13,13 @@ from diffusion.data import load_dataset
 from diffusion.train import restore_state, train
 from test_diffusion_writers import read_events
 
-CFG = TrainConfig(dataset="digits", channels=16, channel_mults=(1, 2), num_res_blocks=1,
-                  batch_size=32, train_steps=40, warmup_steps=5, log_every=10,
-                  checkpoint_every=20, timesteps=200, learning_rate=2e-3)
+# The training loop is under test (resumption, stops, logs), not the architecture: a
+# one-level U-Net of width 16 without attention (the notebook's) compiles in about a third
+# of the time of two levels with attention. The shipped model's own step is trained in
+# test_diffusion_main.py.
+CFG = TrainConfig(dataset="digits", channels=16, channel_mults=(1,), attention=False,
+                  num_res_blocks=1, batch_size=32, train_steps=40, warmup_steps=5,
+                  log_every=10, checkpoint_every=20, timesteps=200, learning_rate=2e-3)
 
 
 def _x():
@@ -64,7 +68,8 @@ def test_interrupt_and_budget_lose_no_step(tmp_path):
 
 def test_loss_falls_and_logs_are_written(tmp_path):
     """200 steps on the 8x8 digits: the mean loss of the last 10 steps is below 0.6 of
-    the first 10 (epsilon-prediction starts near 1, the variance of the noise); the
+    the first 10 (epsilon-prediction starts near 1, the variance of the noise; measured
+    0.26 with this model, 0.28 with two levels and attention); the
     JSON log has steps per second, and the event file holds the logged losses."""
     cfg = apply_overrides(CFG, ["train_steps=200", "checkpoint_every=200"])
     train(cfg, tmp_path, _x(), log=lambda s: None)
