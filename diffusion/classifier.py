@@ -7,6 +7,7 @@ AdamW on the training images (with random one-pixel shifts), and reported with i
 test accuracy, which says how much its features can be trusted.
 """
 
+import functools
 import time
 
 import flax.linen as nn
@@ -41,33 +42,44 @@ def _shift(key, x):
     return jax.lax.dynamic_slice(pad, (0, 1 + dy, 1 + dx, 0), x.shape)
 
 
+def _optimizer(steps: int, learning_rate: float) -> optax.GradientTransformation:
+    return optax.adamw(optax.cosine_decay_schedule(learning_rate, steps), weight_decay=1e-4)
+
+
+_init = jax.jit(lambda model, key, x: model.init(key, x), static_argnums=0)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2, 3))
+def _train_step(model, steps, learning_rate, batch, key, x_train, y_train, params,
+                opt_state, i):
+    n = x_train.shape[0]
+    k_idx, k_shift = jax.random.split(jax.random.fold_in(key, i))
+    idx = jax.random.randint(k_idx, (batch,), 0, n)
+    x, y = _shift(k_shift, x_train[idx]), y_train[idx]
+
+    def loss_fn(p):
+        logits, _ = model.apply({"params": p}, x)
+        return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+
+    loss, g = jax.value_and_grad(loss_fn)(params)
+    upd, opt_state = _optimizer(steps, learning_rate).update(g, opt_state, params)
+    return optax.apply_updates(params, upd), opt_state, loss
+
+
 def train_classifier(x_train, y_train, x_test, y_test, *, num_classes: int = 10,
                      steps: int = 1500, batch_size: int = 128, learning_rate: float = 3e-3,
                      seed: int = 0, log=print):
-    """Train a :class:`Classifier`; returns ``(model, params, test_accuracy)``."""
+    """Train a :class:`Classifier`; returns ``(model, params, test_accuracy)``. (The
+    step is compiled once per model, schedule and data shape, with the data as its
+    argument: a second call in the same process reuses it.)"""
     model = Classifier(num_classes=num_classes)
     x_train, x_test = jnp.asarray(x_train, jnp.float32), jnp.asarray(x_test, jnp.float32)
     y_train, y_test = jnp.asarray(y_train, jnp.int32), jnp.asarray(y_test, jnp.int32)
     key = jax.random.key(seed)
-    params = model.init(key, x_train[:1])["params"]
-    opt = optax.adamw(optax.cosine_decay_schedule(learning_rate, steps), weight_decay=1e-4)
-    opt_state = opt.init(params)
-    n = x_train.shape[0]
-    batch = min(batch_size, n)
-
-    @jax.jit
-    def step(params, opt_state, i):
-        k_idx, k_shift = jax.random.split(jax.random.fold_in(key, i))
-        idx = jax.random.randint(k_idx, (batch,), 0, n)
-        x, y = _shift(k_shift, x_train[idx]), y_train[idx]
-
-        def loss_fn(p):
-            logits, _ = model.apply({"params": p}, x)
-            return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
-
-        loss, g = jax.value_and_grad(loss_fn)(params)
-        upd, opt_state = opt.update(g, opt_state, params)
-        return optax.apply_updates(params, upd), opt_state, loss
+    params = _init(model, key, x_train[:1])["params"]
+    opt_state = _optimizer(steps, learning_rate).init(params)
+    step = functools.partial(_train_step, model, steps, learning_rate,
+                             min(batch_size, x_train.shape[0]), key, x_train, y_train)
 
     t0 = time.perf_counter()
     for i in range(steps):
@@ -78,10 +90,14 @@ def train_classifier(x_train, y_train, x_test, y_test, *, num_classes: int = 10,
     return model, params, acc
 
 
+@functools.partial(jax.jit, static_argnums=0)
+def _apply(model, params, x):
+    return model.apply({"params": params}, x)
+
+
 def predict(model, params, x, batch_size: int = 1024):
     """``(logits, features)`` of images `x` in batches (numpy arrays)."""
-    apply = jax.jit(lambda p, xb: model.apply({"params": p}, xb))
-    outs = [apply(params, jnp.asarray(x[i:i + batch_size], jnp.float32))
+    outs = [_apply(model, params, jnp.asarray(x[i:i + batch_size], jnp.float32))
             for i in range(0, len(x), batch_size)]
     return (np.concatenate([np.asarray(o[0]) for o in outs]),
             np.concatenate([np.asarray(o[1]) for o in outs]))
