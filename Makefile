@@ -27,8 +27,11 @@ demo: $(STAMP)
 sweep: $(STAMP)
 	$(PY) examples/vcma_sweep.py --out vcma_sweep.png
 
+# --dist loadscope: a module's tests on one worker, so its module-scoped fixtures (the
+# TRNG's tuned arrays, the 8-device sampler script) and its compiled functions are made
+# once, not once per worker.
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q -n 2 --dist loadscope tests
 	$(PY) -m pytest -q -n 2 --nbmake notebooks
 
 bench: $(STAMP)
