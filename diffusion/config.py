@@ -1,5 +1,6 @@
-"""Training configuration: one dataclass, a small CPU default, a larger GPU preset, and
-command-line overrides (``--set key=value``)."""
+"""Training configuration: the :class:`TrainConfig` dataclass and command-line overrides
+(``--set key=value``). The named presets live in :mod:`diffusion.configs` (``default``
+for a CPU, ``fashion28`` for one GPU), one module each."""
 
 import dataclasses
 import json
@@ -85,22 +86,6 @@ class TrainConfig:
         d = json.loads(text)
         d["channel_mults"] = tuple(d["channel_mults"])
         return cls(**d)
-
-
-def small_config(**overrides) -> TrainConfig:
-    """The CPU default: a 2-level U-Net of width 32 on the embedded or Fashion-MNIST
-    data; minutes on 2 cores."""
-    return dataclasses.replace(TrainConfig(), **overrides)
-
-
-def gpu_config(**overrides) -> TrainConfig:
-    """A larger model and run for an accelerator (Fashion-MNIST padded to 32)."""
-    base = TrainConfig(dataset="fashion-mnist", pad_to=32, channels=96,
-                       channel_mults=(1, 2, 2), num_res_blocks=2, dropout=0.1,
-                       learning_rate=2e-4, warmup_steps=1000, batch_size=256,
-                       train_steps=50_000, ema_decay=0.9995, log_every=500,
-                       checkpoint_every=5000)
-    return dataclasses.replace(base, **overrides)
 
 
 def apply_overrides(config: TrainConfig, pairs: list[str]) -> TrainConfig:

@@ -36,7 +36,6 @@ A. Nichol, P. Dhariwal, ICML 2021 (arXiv:2102.09672).
 """
 
 import math
-from typing import Any
 
 import equinox as eqx
 import flax.linen as nn
@@ -46,8 +45,8 @@ import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray, PyTree
 
 __all__ = [
-    "UNet", "UNetConfigError", "UNetEps", "count_params", "eps_fn", "gpu_config",
-    "init_params", "small_config", "timestep_embedding",
+    "UNet", "UNetConfigError", "UNetEps", "count_params", "eps_fn", "init_params",
+    "timestep_embedding",
 ]
 
 
@@ -222,25 +221,6 @@ class UNet(nn.Module):
         out = self.out_channels if self.out_channels is not None else C_in
         h = nn.Conv(out, (3, 3))(h)
         return h[:, pads[1][0]:pads[1][0] + H, pads[2][0]:pads[2][0] + W, :]
-
-
-def small_config() -> dict[str, Any]:
-    """A U-Net for a 2-core CPU: ``UNet(**small_config())``, 701,345 parameters.
-
-    One Adam step (forward, backward, update; measured on the 2-core CPU of this
-    project, jax 0.10.2): 0.21 s for a batch of 128 8x8 images (1000 steps in about
-    4 min), 1.0 s for 128 at 16x16, 2.2 s for 64 at 28x28 (attention at 14x14 is 0.45 s
-    of it); compiling the step takes about 10 s."""
-    return dict(channels=32, channel_mults=(1, 2), num_res_blocks=1, attention=True,
-                num_groups=8, dropout=0.0, num_heads=1)
-
-
-def gpu_config() -> dict[str, Any]:
-    """A U-Net for one GPU (28x28 MNIST-scale data; Ho et al.'s CIFAR-10 model has
-    C = 128, mults (1, 2, 2, 2), 35.7 M parameters): ``UNet(**gpu_config())``,
-    6,469,889 parameters."""
-    return dict(channels=64, channel_mults=(1, 2, 2), num_res_blocks=2, attention=True,
-                num_groups=32, dropout=0.1, num_heads=4)
 
 
 def init_params(model: UNet, key: PRNGKeyArray, image_shape: tuple[int, int, int]) -> PyTree:

@@ -23,7 +23,7 @@ SCRIPT = textwrap.dedent(r"""
 
     # The sampler's split over devices is under test, not the architecture: a one-level
     # U-Net of width 16 without attention compiles in about half the time of
-    # small_config() (two levels, attention).
+    # the default config (two levels, attention).
     model = UNet(channels=16, channel_mults=(1,), attention=False)
     eps = eps_fn(model, init_params(model, jax.random.key(0), (8, 8, 1)))
     sched = make_schedule("cosine", 100)

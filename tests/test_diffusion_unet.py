@@ -12,9 +12,9 @@ from jax.flatten_util import ravel_pytree
 from diffusion.noise import SoftwareNoise
 from diffusion.samplers import ddim_sample
 from diffusion.schedules import linear_schedule
+from diffusion.configs import get_config
 from diffusion.unet import (
-    UNet, UNetConfigError, count_params, eps_fn, gpu_config, init_params, small_config,
-    timestep_embedding)
+    UNet, UNetConfigError, count_params, eps_fn, init_params, timestep_embedding)
 
 TINY = dict(channels=8, channel_mults=(1, 2), num_res_blocks=1, attention=True,
             num_groups=4)
@@ -22,12 +22,12 @@ TINY = dict(channels=8, channel_mults=(1, 2), num_res_blocks=1, attention=True,
 
 @pytest.fixture(scope="module")
 def small():
-    model = UNet(**small_config())
+    model = UNet(**get_config("default").model_kwargs())
     return model, init_params(model, jax.random.key(0), (8, 8, 1))
 
 
 @pytest.mark.parametrize("hw", [(8, 8), (16, 16), (28, 28), (9, 7)])
-def test_small_config_keeps_the_shape(small, hw):
+def test_default_config_keeps_the_shape(small, hw):
     """8, 16, 28 are even (no padding for two levels); 9x7 is padded to 10x8."""
     model, variables = small
     x = jax.random.normal(jax.random.key(1), (2, *hw, 1), jnp.float32)
@@ -75,13 +75,14 @@ def test_dropout_only_in_training(small):
 
 
 def test_parameter_counts():
-    def count(config):
-        model = UNet(**config)
+    """The two presets of diffusion/configs: the CPU default and the shipped GPU model."""
+    def count(name):
+        model = UNet(**get_config(name).model_kwargs())
         shapes = jax.eval_shape(lambda k: init_params(model, k, (28, 28, 1)), jax.random.key(0))
         return count_params(shapes)
-    n_small, n_gpu = count(small_config()), count(gpu_config())
-    assert n_small == 701_345 and n_small < 1_500_000
-    assert n_gpu == 6_469_889
+    n_default, n_fashion28 = count("default"), count("fashion28")
+    assert n_default == 701_345 and n_default < 1_500_000
+    assert n_fashion28 == 1_112_801
 
 
 @pytest.mark.parametrize("config", [
