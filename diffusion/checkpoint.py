@@ -28,16 +28,13 @@ import numpy as np
 from .classifier import Classifier
 from .config import TrainConfig
 from .data import Dataset
+from .errors import CheckpointMismatch, MissingCheckpointError
 from .unet import UNet, UNetEps, eps_fn
 
 __all__ = ["SHIPPED", "CheckpointMismatch", "Pretrained", "data_fingerprint", "export",
            "load"]
 
 SHIPPED = Path(__file__).parent / "checkpoints" / "fashion28"
-
-
-class CheckpointMismatch(ValueError):
-    """A checkpoint that does not belong to the config or the data it is used with."""
 
 
 def data_fingerprint(data: Dataset) -> dict:
@@ -113,13 +110,15 @@ def load(path=SHIPPED, *, config: TrainConfig | None = None,
     """Load an export directory. With `config`, its model hyperparameters must equal the
     stored ones; with `data`, the data fingerprint must match (:func:`data_fingerprint`);
     otherwise :class:`CheckpointMismatch` lists what differs. A missing directory or
-    file raises ``FileNotFoundError`` naming it."""
+    file raises :class:`~diffusion.errors.MissingCheckpointError` (a
+    ``FileNotFoundError``) naming it."""
     import orbax.checkpoint as ocp
     path = Path(path).absolute()
     for name in ("config.json", "meta.json", "params"):
         if not (path / name).exists():
-            raise FileNotFoundError(f"checkpoint {str(path)!r} lacks {name!r} (an export "
-                                    "directory holds config.json, meta.json and params/).")
+            raise MissingCheckpointError(
+                f"checkpoint {str(path)!r} lacks {name!r} (an export directory holds "
+                "config.json, meta.json and params/).")
     stored = TrainConfig.from_json((path / "config.json").read_text())
     meta = json.loads((path / "meta.json").read_text())
     if config is not None:

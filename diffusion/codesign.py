@@ -50,6 +50,7 @@ from spinjax import Trapezoid, trng
 from spinjax.design import Bounded, DesignFailed
 
 from .device_noise import BitsToGaussian
+from .errors import CodesignError
 
 
 def xor_probability(p, x: int):
@@ -89,8 +90,8 @@ def normal_law(p_bits, to_gaussian: BitsToGaussian = BitsToGaussian()):
             probs = probs * (1 - pj) + shifted * pj
         support = (jnp.arange(k + 1, dtype=jnp.float32) - k / 2) / math.sqrt(k / 4)
         return support, probs
-    raise ValueError(f"to_gaussian.scheme = {to_gaussian.scheme!r}; normal_law supports "
-                     "'inverse_cdf' and 'clt' (Box-Muller's law is two-dimensional).")
+    raise CodesignError(f"to_gaussian.scheme = {to_gaussian.scheme!r}; normal_law supports "
+                        "'inverse_cdf' and 'clt' (Box-Muller's law is two-dimensional).")
 
 
 def _phi(x):
@@ -175,15 +176,15 @@ def codesign_pulse(device, schedule: trng.CycleSchedule, key, *, amplitude_V: fl
     for k, v in init.items():
         lo, hi = bounds[k].lo, bounds[k].hi
         if not lo < v < hi:
-            raise ValueError(f"{k} = {v!r} lies outside its range ({lo}, {hi}).")
+            raise CodesignError(f"{k} = {v!r} lies outside its range ({lo}, {hi}).")
     if not energy_weight >= 0:
-        raise ValueError(f"energy_weight = {energy_weight!r}; the valid range is [0, inf).")
+        raise CodesignError(f"energy_weight = {energy_weight!r}; the valid range is [0, inf).")
     for name, v, lo in (("steps", steps, 2), ("n_pairs", n_pairs, 1),
                         ("verify_pairs", verify_pairs, 1)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-            raise ValueError(f"{name} = {v!r}; the valid range is {lo} to inf (an integer).")
+            raise CodesignError(f"{name} = {v!r}; the valid range is {lo} to inf (an integer).")
     if not (np.isfinite(w2_tol) and w2_tol > 0):
-        raise ValueError(f"w2_tol = {w2_tol!r}; the valid range is (0, inf).")
+        raise CodesignError(f"w2_tol = {w2_tol!r}; the valid range is (0, inf).")
     smooth = {"amplitude": scale[0], "width_s": scale[1]}
     outcome = trng.cycle_outcome(device, schedule, width_max_s=float(width_range_s[1]))
     e0 = float(pulse_energy_J(device, schedule, amplitude_V, width_s))

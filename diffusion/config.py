@@ -6,6 +6,8 @@ import dataclasses
 import json
 import math
 
+from .errors import ConfigError
+
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
@@ -56,8 +58,8 @@ class TrainConfig:
                                           or not math.isfinite(v)))
                    or (kind is bool and not isinstance(v, bool)))
             if bad:
-                raise ValueError(f"TrainConfig.{f.name} = {v!r}; it must be a finite "
-                                 f"{kind.__name__}.")
+                raise ConfigError(f"TrainConfig.{f.name} = {v!r}; it must be a finite "
+                                  f"{kind.__name__}.")
         checks = {"channels": self.channels >= 1, "num_res_blocks": self.num_res_blocks >= 1,
                   "timesteps": self.timesteps >= 2, "learning_rate": self.learning_rate > 0,
                   "batch_size": self.batch_size >= 1, "train_steps": self.train_steps >= 1,
@@ -67,11 +69,11 @@ class TrainConfig:
                   "log_every": self.log_every >= 1}
         for name, ok in checks.items():
             if not ok:
-                raise ValueError(f"TrainConfig.{name} = {getattr(self, name)!r} is out of "
-                                 f"range (see the TrainConfig docstring).")
+                raise ConfigError(f"TrainConfig.{name} = {getattr(self, name)!r} is out of "
+                                  f"range (see the TrainConfig docstring).")
         if self.schedule not in ("linear", "cosine"):
-            raise ValueError(f"TrainConfig.schedule = {self.schedule!r}; valid: 'linear', "
-                             f"'cosine'.")
+            raise ConfigError(f"TrainConfig.schedule = {self.schedule!r}; valid: 'linear', "
+                              f"'cosine'.")
 
     def model_kwargs(self) -> dict:
         return dict(channels=self.channels, channel_mults=tuple(self.channel_mults),
@@ -96,10 +98,10 @@ def apply_overrides(config: TrainConfig, pairs: list[str]) -> TrainConfig:
     changes = {}
     for pair in pairs:
         if "=" not in pair:
-            raise ValueError(f"override {pair!r} must look like key=value.")
+            raise ConfigError(f"override {pair!r} must look like key=value.")
         key, value = pair.split("=", 1)
         if key not in fields:
-            raise ValueError(f"unknown config key {key!r}; valid keys: {sorted(fields)}.")
+            raise ConfigError(f"unknown config key {key!r}; valid keys: {sorted(fields)}.")
         current = getattr(config, key)
         if isinstance(current, bool):
             parsed = value.lower() in ("1", "true", "yes")

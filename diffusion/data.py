@@ -19,6 +19,8 @@ from pathlib import Path
 import jax
 import numpy as np
 
+from .errors import DataError, MissingDataError
+
 logger = logging.getLogger(__name__)
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -33,14 +35,6 @@ DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")  # dataset-fashio
 HOW_TO_GET = (f"install it with `apt-get install dataset-fashion-mnist` or set "
               f"{DATA_DIR_ENV} to a directory holding {', '.join(IDX_FILES.values())} "
               "(each optionally .gz)")
-
-
-class DataError(ValueError):
-    """A data file or directory is missing, malformed or inconsistent."""
-
-
-class MissingDataError(DataError, FileNotFoundError):
-    """A data file or directory does not exist (also a ``FileNotFoundError``)."""
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -101,7 +95,7 @@ def _check_int(name: str, value, lo: int, hi: float = math.inf, note: str = "") 
     """Raise a ValueError naming `name` unless `value` is an integer in [lo, hi]."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not (
             lo <= value <= hi):
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}]{note}, got {value!r}")
+        raise DataError(f"{name} must be an integer in [{lo}, {hi}]{note}, got {value!r}")
 
 
 def _to_unit_range(images: np.ndarray, vmax: float) -> np.ndarray:
@@ -173,7 +167,7 @@ def load_digits_fallback(size: int = 8) -> Dataset:
     ``np.kron`` with ones): more room for the U-Net's downsampling, no added detail.
     """
     if size not in (8, 16):
-        raise ValueError(f"size must be 8 (native) or 16 (upsampled), got {size!r}")
+        raise DataError(f"size must be 8 (native) or 16 (upsampled), got {size!r}")
     from sklearn.datasets import load_digits  # bundled in the wheel: no download
     digits = load_digits()
     labels, rng = digits.target.astype(np.int32), np.random.RandomState(0)
@@ -210,12 +204,12 @@ def load_dataset(name: str = "auto", path: str | os.PathLike | None = None,
     """
     names = ("auto", "fashion-mnist", "digits", "digits16")
     if name not in names:
-        raise ValueError(f"name must be one of {names}, got {name!r}")
+        raise DataError(f"name must be one of {names}, got {name!r}")
     if limit is not None:
         _check_int("limit", limit, 1, note=" or None")
     if path is not None:
         if name.startswith("digits"):
-            raise ValueError(f"path={str(path)!r} (IDX files) cannot be used with {name=}")
+            raise DataError(f"path={str(path)!r} (IDX files) cannot be used with {name=}")
         data = load_idx_dir(path)
     elif name.startswith("digits"):
         data = load_digits_fallback(16 if name == "digits16" else 8)
@@ -251,8 +245,8 @@ def batches(x: np.ndarray, y: np.ndarray, batch_size: int, key: jax.Array, *,
     """
     n = len(x)
     if n == 0 or len(y) != n:
-        raise ValueError(f"x and y must be non-empty and of one length, got {n} and "
-                         f"{len(y)}")
+        raise DataError(f"x and y must be non-empty and of one length, got {n} and "
+                        f"{len(y)}")
     _check_int("batch_size", batch_size, 1, n if drop_remainder else math.inf,
                " (the number of examples, when drop_remainder=True)")
     if epochs is not None:

@@ -29,6 +29,7 @@ import spinjax as sj
 from spinjax.trng import (
     CycleSchedule, IncompleteReset, StuckJunctions, reset_start, reset_state, write_cycle)
 
+from .errors import DeviceNoiseError
 from .noise import AbstractNoiseSource
 
 SCHEMES = ("inverse_cdf", "box_muller", "clt")
@@ -46,11 +47,11 @@ class BitsToGaussian(eqx.Module):
 
     def __check_init__(self):
         if self.scheme not in SCHEMES:
-            raise ValueError(f"scheme = {self.scheme!r}; valid schemes are {SCHEMES}.")
+            raise DeviceNoiseError(f"scheme = {self.scheme!r}; valid schemes are {SCHEMES}.")
         if not (isinstance(self.k, int) and 1 <= self.k <= 24):
-            raise ValueError(f"k = {self.k!r}; the valid range is 1 to 24 bits.")
+            raise DeviceNoiseError(f"k = {self.k!r}; the valid range is 1 to 24 bits.")
         if not (isinstance(self.xor, int) and self.xor >= 1):
-            raise ValueError(f"xor = {self.xor!r}; the valid range is 1 to inf.")
+            raise DeviceNoiseError(f"xor = {self.xor!r}; the valid range is 1 to inf.")
 
     @property
     def bits_per_normal(self) -> int:
@@ -89,7 +90,7 @@ class DevicePhysicalNoise(AbstractNoiseSource):
     def __check_init__(self):
         j = self.junctions
         if isinstance(j, bool) or not isinstance(j, (int, np.integer)) or j < 1:
-            raise ValueError(f"junctions = {j!r}; it must be an integer >= 1.")
+            raise DeviceNoiseError(f"junctions = {j!r}; it must be an integer >= 1.")
         amp = self.amplitude_V
         if not isinstance(amp, jax.core.Tracer):
             try:
@@ -98,8 +99,8 @@ class DevicePhysicalNoise(AbstractNoiseSource):
                 arr = None
             if (arr is None or isinstance(amp, (bool, str)) or not np.all(np.isfinite(arr))
                     or arr.shape not in ((), (j,))):
-                raise ValueError(f"amplitude_V = {amp!r}; it must be a finite voltage in V, "
-                                 f"a scalar or of shape ({j},).")
+                raise DeviceNoiseError(f"amplitude_V = {amp!r}; it must be a finite voltage in V, "
+                                       f"a scalar or of shape ({j},).")
 
     def init(self, key):
         key, k_stuck = jax.random.split(key)
@@ -214,7 +215,7 @@ def calibrate(source: DevicePhysicalNoise, key, cycles: int) -> DeviceCalibrated
     junction, shrunk towards the array's pooled value by :func:`_shrink`) and return
     the calibrated source."""
     if not isinstance(cycles, int) or cycles < 2:
-        raise ValueError(f"cycles = {cycles!r}; the valid range is 2 to inf.")
+        raise DeviceNoiseError(f"cycles = {cycles!r}; the valid range is 2 to inf.")
     bits, _ = run_cycles(source, source.init(key), cycles)
     b = np.asarray(bits, np.float64)
     prev, nxt = b[:-1], b[1:]

@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .classifier import predict
+from .errors import EvaluateError
 from .metrics import (
     bootstrap_interval, class_histogram, frechet_distance, kernel_distance, subsample_interval)
 from .samplers import ddpm_sample
@@ -35,10 +36,6 @@ GPU_POWER_W = 700.0
 """NVIDIA H100 SXM board power (datasheet)."""
 GPU_WRITE_BYTES_PER_S = 3.35e12
 """H100 SXM HBM3 bandwidth (datasheet), taken as the bound on storing random numbers."""
-
-
-class EvaluateError(ValueError):
-    """An argument of :mod:`diffusion.evaluate` outside its valid range."""
 
 
 def _check_int(name, value, lo):

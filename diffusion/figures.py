@@ -13,6 +13,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from .errors import OutputError
+
 __all__ = ["sample_grid", "fd_chart", "energy_table"]
 
 
@@ -21,8 +23,8 @@ def sample_grid(x, title: str, *, max_images: int = 64, inch_per_image: float = 
     background), under `title` wrapped to the figure's width."""
     x = np.asarray(x)
     if x.ndim != 4 or x.shape[0] < 1:
-        raise ValueError(f"x must be images of shape (N, H, W, C) with N >= 1; got shape "
-                         f"{x.shape}.")
+        raise OutputError(f"x must be images of shape (N, H, W, C) with N >= 1; got shape "
+                          f"{x.shape}.")
     n = min(len(x), max_images)
     side = int(np.ceil(np.sqrt(n)))
     width = max(side * inch_per_image, 4.5)
@@ -49,7 +51,7 @@ def fd_chart(rows, *, title: str = "FD on the classifier's features (95 % interv
     indistinguishable from that reference at this sample size."""
     rows = list(rows)
     if not rows:
-        raise ValueError("rows is empty: nothing to chart.")
+        raise OutputError("rows is empty: nothing to chart.")
     names = [r["source"] for r in rows]
     vals = np.array([r[key] for r in rows], float)
     floor = max(np.nanmin(vals[:, 0][vals[:, 0] > 0], initial=1.0) / 10, 1e-3)

@@ -31,12 +31,14 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
+from .errors import MetricError
+
 
 def _check_features(name, f):
     f = np.asarray(f, np.float64)
     if f.ndim != 2 or f.shape[0] < 2 or not np.all(np.isfinite(f)):
-        raise ValueError(f"{name} must be finite features of shape (n >= 2, d); got "
-                         f"shape {f.shape}.")
+        raise MetricError(f"{name} must be finite features of shape (n >= 2, d); got "
+                          f"shape {f.shape}.")
     return f
 
 
@@ -61,8 +63,8 @@ def frechet_distance(f1, f2) -> float:
     2\,\mathrm{tr}(\Sigma_1\Sigma_2)^{1/2}$ (sample covariances, ``ddof = 1``)."""
     f1, f2 = _check_features("f1", f1), _check_features("f2", f2)
     if f1.shape[1] != f2.shape[1]:
-        raise ValueError(f"f1 and f2 must have the same number of features; got shapes "
-                         f"{f1.shape} and {f2.shape}.")
+        raise MetricError(f"f1 and f2 must have the same number of features; got shapes "
+                          f"{f1.shape} and {f2.shape}.")
     mu1, mu2 = f1.mean(0), f2.mean(0)
     s1, s2 = np.atleast_2d(np.cov(f1, rowvar=False)), np.atleast_2d(np.cov(f2, rowvar=False))
     return float(np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2)
@@ -215,20 +217,20 @@ def subsample_interval(metric, f_gen, f_ref, *,
     n, n_ref = len(f_gen), len(f_ref)
     fr = np.atleast_1d(np.asarray(fractions, np.float64))
     if fr.ndim != 1 or fr.size < 1 or not np.all((fr > 0) & (fr < 1)):
-        raise ValueError(f"fractions = {fractions!r}; give one or more fractions of n, "
-                         f"each in (0, 1).")
+        raise MetricError(f"fractions = {fractions!r}; give one or more fractions of n, "
+                          f"each in (0, 1).")
     sizes = [int(round(r * n)) for r in fr]
     ref_sizes = [int(round(r * n_ref)) if subsample_ref else n_ref for r in fr]
     if min(sizes) < 2 or max(sizes) >= n or min(ref_sizes) < 2 or \
             (subsample_ref and max(ref_sizes) >= n_ref) or len(set(sizes)) < len(sizes):
-        raise ValueError(f"fractions = {fractions!r} give subset sizes {sizes} of "
-                         f"n = {n} generated and {ref_sizes} of {n_ref} reference rows; "
-                         f"each must be distinct, at least 2 and below n: use fractions "
-                         f"between 2/n and 1 - 1/n, further apart.")
+        raise MetricError(f"fractions = {fractions!r} give subset sizes {sizes} of "
+                          f"n = {n} generated and {ref_sizes} of {n_ref} reference rows; "
+                          f"each must be distinct, at least 2 and below n: use fractions "
+                          f"between 2/n and 1 - 1/n, further apart.")
     if isinstance(n_sub, bool) or not isinstance(n_sub, (int, np.integer)) or n_sub < 2:
-        raise ValueError(f"n_sub = {n_sub!r}; the valid range is 2 to inf.")
+        raise MetricError(f"n_sub = {n_sub!r}; the valid range is 2 to inf.")
     if not 0 < level < 1:
-        raise ValueError(f"level = {level!r}; the valid range is (0, 1).")
+        raise MetricError(f"level = {level!r}; the valid range is (0, 1).")
     rng = np.random.default_rng(seed)
     plain = float(metric(f_gen, f_ref))
     means, mc_var, jack_var = [plain], [0.0], []

@@ -42,7 +42,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray
 
-from ._errors import SamplerError
+from .errors import SamplerError
 from .noise import AbstractNoiseSource
 from .sharding import check_mesh as _check_mesh, placer as _placer
 from .schedules import Schedule, respace, respaced_timesteps

@@ -24,15 +24,13 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int
 
+from .errors import ScheduleError
+
 __all__ = [
     "Schedule", "ScheduleError", "cosine_schedule", "linear_schedule", "make_schedule",
     "posterior_variance", "q_sample", "respace", "respaced_timesteps",
     "schedule_from_alphas_cumprod", "schedule_from_betas",
 ]
-
-
-class ScheduleError(ValueError):
-    """A schedule parameter outside its valid range."""
 
 
 class Schedule(eqx.Module):

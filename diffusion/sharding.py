@@ -13,7 +13,7 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from spinjax.sharding import AXIS, n_shards
 
-from ._errors import SamplerError
+from .errors import SamplerError
 
 
 def check_mesh(mesh, shape, noise):

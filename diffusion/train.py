@@ -36,6 +36,7 @@ import numpy as np
 import optax
 
 from .config import TrainConfig
+from .errors import ConfigError, DataError
 from .schedules import make_schedule, q_sample
 from .unet import UNet
 
@@ -163,8 +164,8 @@ def train(config: TrainConfig, workdir, x_train, *, stop_after: int | None = Non
     (workdir / "config.json").write_text(config.to_json() + "\n")
     x_train = jnp.asarray(x_train, jnp.float32)
     if x_train.ndim != 4 or not bool(jnp.all(jnp.isfinite(x_train))):
-        raise ValueError(f"x_train must be finite images of shape (N, H, W, C); got shape "
-                         f"{x_train.shape}.")
+        raise DataError(f"x_train must be finite images of shape (N, H, W, C); got shape "
+                        f"{x_train.shape}.")
     manager = _checkpoint_manager(workdir, config)
     if manager.latest_step() is not None:
         model, state = restore_state(workdir, config, x_train.shape[1:])
@@ -178,8 +179,8 @@ def train(config: TrainConfig, workdir, x_train, *, stop_after: int | None = Non
         manager.close()
         return model, state
     if time_budget_s is not None and not time_budget_s > 0:
-        raise ValueError(f"time_budget_s = {time_budget_s!r}; it must be a positive number "
-                         "of seconds or None.")
+        raise ConfigError(f"time_budget_s = {time_budget_s!r}; it must be a positive number "
+                          "of seconds or None.")
     from clu import metrics
 
     from .writers import create_default_writer

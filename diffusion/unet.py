@@ -44,14 +44,12 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float, Int, PRNGKeyArray, PyTree
 
+from .errors import UNetConfigError
+
 __all__ = [
     "UNet", "UNetConfigError", "UNetEps", "count_params", "eps_fn", "init_params",
     "timestep_embedding",
 ]
-
-
-class UNetConfigError(ValueError):
-    """A U-Net hyperparameter or input outside its valid range."""
 
 
 def timestep_embedding(t: Int[Array, " B"], dim: int,

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import OutputError
+
 __all__ = ["MetricWriter", "LoggingWriter", "TensorBoardWriter", "MultiWriter",
            "create_default_writer"]
 
@@ -75,7 +77,7 @@ class MetricWriter(abc.ABC):
 def _scalar(name: str, value) -> float:
     arr = np.asarray(value)
     if arr.size != 1:
-        raise ValueError(f"scalar {name!r} must hold one value; got shape {arr.shape}.")
+        raise OutputError(f"scalar {name!r} must hold one value; got shape {arr.shape}.")
     return float(arr.reshape(()))
 
 
@@ -140,8 +142,8 @@ class TensorBoardWriter(MetricWriter):
             if arr.ndim == 3:
                 arr = arr[None]
             if arr.ndim != 4 or arr.shape[-1] not in (1, 3, 4):
-                raise ValueError(f"image {k!r} must be (H, W, C) or (N, H, W, C) with C in "
-                                 f"(1, 3, 4); got shape {np.shape(v)}.")
+                raise OutputError(f"image {k!r} must be (H, W, C) or (N, H, W, C) with C in "
+                                  f"(1, 3, 4); got shape {np.shape(v)}.")
             if arr.shape[-1] == 1:
                 arr = np.repeat(arr, 3, axis=-1)
             self._writer.add_images(k, arr, global_step=int(step), dataformats="NHWC")

@@ -12,6 +12,7 @@ the command line, ``python -m diffusion.main --config NAME --set key=value``.
 import dataclasses
 
 from ..config import TrainConfig
+from ..errors import ConfigError
 from . import default, fashion28
 
 CONFIGS = {"default": default, "fashion28": fashion28}
@@ -21,10 +22,10 @@ def get_config(name: str, **overrides) -> TrainConfig:
     """The :class:`~diffusion.config.TrainConfig` named `name` (a key of ``CONFIGS``),
     with the fields in `overrides` replaced (validated as any TrainConfig is)."""
     if name not in CONFIGS:
-        raise ValueError(f"config = {name!r}; valid: {', '.join(sorted(CONFIGS))}.")
+        raise ConfigError(f"config = {name!r}; valid: {', '.join(sorted(CONFIGS))}.")
     config = CONFIGS[name].get_config()
     fields = {f.name for f in dataclasses.fields(config)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
-        raise ValueError(f"unknown config key(s) {unknown}; valid keys: {sorted(fields)}.")
+        raise ConfigError(f"unknown config key(s) {unknown}; valid keys: {sorted(fields)}.")
     return dataclasses.replace(config, **overrides)
