@@ -1,10 +1,10 @@
-"""The fused multi-step path: many Heun steps of an affine-field sLLG per kernel launch.
+"""The fused fixed-step solver: many stochastic Heun steps of any model per loop or
+kernel launch.
 
-- ``counter_rng``: Threefry-2x32 on uint32 lanes and Box-Muller normals.
-- ``affine``: a model's $\\mathbf H'(\\mathbf m) = \\mathbf h_0 + A\\mathbf m$ and the
-  per-junction coefficient rows the step reads.
-- ``step``: one Heun step and the running observables, on component arrays.
-- ``kernel``: the Pallas kernel (Triton on GPU, interpret mode on CPU).
-- ``reference``: the same steps as a plain XLA ``lax.fori_loop``.
-- ``run``: :func:`spinjax.fused_simulate`, its checks, padding and sharding.
+- ``heun``: one Heun step of the model's own right-hand side, with the noise of the
+  counter-based generator, and runs of steps as an XLA ``lax.fori_loop``.
+- ``pallas``: the same runs as a Pallas kernel (Triton on a GPU, interpret mode on a
+  CPU), with a custom JVP through the XLA steps.
+- ``solver``: [`spinjax.FusedHeun`][], the solver object that `spinjax.simulate` takes:
+  its checks, segments, padding and sharding.
 """
