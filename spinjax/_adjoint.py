@@ -9,8 +9,8 @@ about $\log S$ times; with $K = S$ nothing is recomputed. Measured on a 2-core C
 10.6x with the default, 13.9x with $K = 16$ and 8.6x with $K = S$ (120 MB); on an
 H100 at $10^5$ junctions, 8.2x with the default and 4.5x with $K = S$.
 
-:func:`default_adjoint` is what :func:`spinjax.simulate` uses when no adjoint is
-given: store every step when that costs at most :data:`STORE_ALL_BUDGET_BYTES` (the
+`default_adjoint` is what [`spinjax.simulate`][] uses when no adjoint is
+given: store every step when that costs at most `STORE_ALL_BUDGET_BYTES` (the
 states, $N \cdot S \cdot 3$ floats, per device), else diffrax's default. The choice
 depends on the shapes only (not on the free memory of the moment), so a call compiles
 once and the same key gives the same gradient. Pass ``adjoint=`` to choose yourself
@@ -46,7 +46,7 @@ def default_adjoint(n_junctions: int, n_steps: int, steps_per_solve: int, itemsi
     """``RecursiveCheckpointAdjoint(checkpoints=steps_per_solve)`` (store every step of
     each ``diffeqsolve`` of `steps_per_solve` steps) when the states of all `n_steps`
     steps of `n_junctions` junctions, split over `n_devices`, fit in `budget_bytes`
-    (default :data:`STORE_ALL_BUDGET_BYTES`) on each; otherwise diffrax's default
+    (default `STORE_ALL_BUDGET_BYTES`) on each; otherwise diffrax's default
     ``RecursiveCheckpointAdjoint()``."""
     budget = STORE_ALL_BUDGET_BYTES if budget_bytes is None else budget_bytes
     need = store_all_bytes(-(-int(n_junctions) // max(1, int(n_devices))), n_steps, itemsize)

@@ -12,7 +12,7 @@ from ._increments import AbstractIncrements, GaussianIncrements
 
 class CounterBrownianPath(AbstractBrownianPath):
     r"""Brownian motion on a unit-step grid whose increment over step $n$ is the
-    standardized draw of :class:`spinjax.GaussianIncrements` (or another law) for the
+    standardized draw of [`spinjax.GaussianIncrements`][] (or another law) for the
     junction's key and the counter $n$.
 
     The solver time here is the step counter $s = (t - t_0)/\Delta t$, so step $n$
@@ -20,7 +20,7 @@ class CounterBrownianPath(AbstractBrownianPath):
     the increment is a pure function of ``(key, junction index, n)``, recomputing a
     step (as diffrax's ``RecursiveCheckpointAdjoint`` does on the backward pass) gives
     the same noise, so reverse-mode gradients are exact for the discretized SDE, and
-    the fused solver (:class:`spinjax.FusedHeun`), which draws from the same
+    the fused solver ([`spinjax.FusedHeun`][]), which draws from the same
     generator, sees the same increments: same key, same trajectory on either solver.
 
     Valid only when:
@@ -35,7 +35,7 @@ class CounterBrownianPath(AbstractBrownianPath):
 
     **Arguments:** `key` a JAX Threefry key; `shape` the increment's shape (*N, 3);
     `dtype`; `increments` the law of the standardized increment (default Gaussian; see
-    :class:`spinjax.RademacherIncrements`); `draw_shape` the shape actually drawn, a
+    [`spinjax.RademacherIncrements`][]); `draw_shape` the shape actually drawn, a
     trailing part of `shape` broadcast to it (``None``: `shape`), so that junctions
     along the leading axes share their noise (common random numbers). Junction $i$ is
     numbered in row-major order over the junction axes of `draw_shape`.

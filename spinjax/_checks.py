@@ -1,8 +1,8 @@
 """Checks of a solve's inputs: finite drives, drives some term reads, the step bound.
 
-Concrete failures raise :class:`SimulationInputError` with the offending name and
-value; traced ones (inside ``jit``/``grad``) are attached to the state with
-``eqx.error_if`` so they still stop the run.
+Concrete failures raise [`SimulationInputError`][spinjax.SimulationInputError] with the
+offending name and value; traced ones (inside ``jit``/``grad``) are attached to the state
+with ``eqx.error_if`` so they still stop the run.
 """
 
 import itertools
@@ -215,7 +215,7 @@ def _check_inputs(model, drive, m0, t0, dt, n_steps, max_angle, thermal):
     """Check the drives over the whole interval [t0, t0 + n_steps dt] and bound the step.
 
     Constants and pulses (anything with a ``max_abs(t0, t1)`` method, which every
-    :class:`spinjax.AbstractPulse` has) are bounded from their parameters over the
+    [`spinjax.AbstractPulse`][] has) are bounded from their parameters over the
     whole interval, so a spike between steps counts; any other callable is evaluated
     at every step time t0 + k dt (the only times the fixed-step solver evaluates a
     drive), and the errors name the drive, time and value."""

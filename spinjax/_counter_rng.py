@@ -10,7 +10,7 @@ and in Pallas's interpret mode.
 
 This is the one source of thermal noise in spinjax: every solver draws the increment of
 junction $i$ at step $j$ from Threefry of the counter $(j, \cdot)$ under a key derived
-from the user's key and the global index $i$ (:func:`junction_keys`), so the same key
+from the user's key and the global index $i$ (`junction_keys`), so the same key
 gives the same noise on every solver, backend, block size, padding and device count.
 """
 
@@ -91,7 +91,7 @@ def junction_keys(key_words, index):
 def key_words(key) -> jax.Array:
     """The two uint32 words of a Threefry key: a typed key (``jax.random.key(seed)``)
     or a raw uint32 pair (``jax.random.PRNGKey(seed)``). Anything else raises
-    :class:`spinjax.SimulationInputError` naming its shape and dtype."""
+    [`spinjax.SimulationInputError`][] naming its shape and dtype."""
     key = key if hasattr(key, "dtype") else jnp.asarray(key)
     if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key):
         words = jax.random.key_data(key)
@@ -106,7 +106,7 @@ def key_words(key) -> jax.Array:
 
 def junction_key_words(key, junction_shape: tuple[int, ...]):
     """Per-junction key words (`k0`, `k1`), each uint32 of `junction_shape`, for the
-    junctions numbered in row-major order: :func:`junction_keys` of the global index."""
+    junctions numbered in row-major order: `junction_keys` of the global index."""
     size = int(np.prod(junction_shape, dtype=np.int64))
     if size >= 2**32:
             raise SimulationInputError(f"{size} junctions exceed the 2**32 junction indices "

@@ -2,9 +2,9 @@ r"""Dwell times of a telegraph signal: how long each junction stays in each well
 
 A superparamagnetic junction flips between its two wells by itself; the times it
 spends in each (the dwell times) are, for a barrier of a few $k_B T$ and more, close to
-exponentially distributed with the Néel-Brown mean. :class:`DwellTime` measures their
-distribution online, from every junction at once, with a state that does not grow with
-the number of steps.
+exponentially distributed with the Néel-Brown mean. [`DwellTime`][spinjax.DwellTime]
+measures their distribution online, from every junction at once, with a state that does not
+grow with the number of steps.
 """
 
 import math
@@ -22,8 +22,8 @@ from ._monitors import AbstractMonitor, m_z
 
 
 class DwellTimeState(NamedTuple):
-    """The state of :class:`DwellTime`. Per junction (shape of the junction axes):
-    `side` (int8: +1, -1, or 0 before the junction first leaves the band), `entered`
+    """The state of [`DwellTime`][spinjax.DwellTime]. Per junction (shape of the junction
+    axes): `side` (int8: +1, -1, or 0 before the junction first leaves the band), `entered`
     (s: the time it entered its current well; the first time for a censored first
     dwell), `known` (bool: whether that entry was observed, so that the dwell in
     progress will count when it ends). Scalar: `t_last` (s: the latest update). Per
@@ -60,7 +60,7 @@ class DwellTime(AbstractMonitor):
     superparamagnetic junctions.
 
     The wells are read by a Schmitt trigger with hysteresis $h$, as in
-    :class:`spinjax.SwitchCount`: at the $k$-th monitor update (time $t_k$, in s)
+    [`spinjax.SwitchCount`][]: at the $k$-th monitor update (time $t_k$, in s)
 
     $$s_k = \begin{cases} +1 & x_k > h \\ -1 & x_k < -h \\ s_{k-1} & |x_k| \le h
       \end{cases}, \qquad s_0 = 0 \text{ if } |x_0| \le h,$$
@@ -79,33 +79,34 @@ class DwellTime(AbstractMonitor):
     bin $i$ being $[e_i, e_{i+1})$; a dwell below $t_\min$ goes to the underflow
     counter of its well, one at or above $t_\max$ to the overflow counter, so none is
     lost. From them (static methods of the state): the mean dwell
-    $\bar\tau_w = S_w/n_w$ (:meth:`mean_dwell`), its standard error
-    $\sqrt{(Q_w - S_w^2/n_w)/(n_w(n_w - 1))}$ (:meth:`mean_dwell_error`) and the escape
-    rate $r_w = 1/\bar\tau_w$ of the well (:meth:`rates`); for a Néel-Brown junction
-    $\tau$ is nearly exponential, so its coefficient of variation is about 1.
+    $\bar\tau_w = S_w/n_w$ ([`mean_dwell`][spinjax.DwellTime.mean_dwell]), its standard
+    error $\sqrt{(Q_w - S_w^2/n_w)/(n_w(n_w - 1))}$
+    ([`mean_dwell_error`][spinjax.DwellTime.mean_dwell_error]) and the escape rate
+    $r_w = 1/\bar\tau_w$ of the well ([`rates`][spinjax.DwellTime.rates]); for a Néel-Brown
+    junction $\tau$ is nearly exponential, so its coefficient of variation is about 1.
 
     **Censoring.** Only dwells whose beginning and end were both observed count. The
     dwell in progress at the first update began at an unknown time (left-censored):
     it is not counted when it ends. A junction that starts inside the band $(-h, h)$
     has no dwell in progress; its first entry into a well is observed and that dwell
     counts. The dwell in progress at the last update has not ended (right-censored):
-    it is not counted either; :meth:`censored` gives how many junctions are in that
-    case per well and :meth:`in_progress` their elapsed times. Dropping the
-    right-censored dwells biases $\bar\tau_w$ low by about $\bar\tau_w / T$ for a run
-    of duration $T$ (the long dwells are the ones that do not fit): for an
-    exponential law :meth:`mean_dwell_mle`, the maximum-likelihood mean with
-    right-censoring $(S_w + C_w)/n_w$ ($C_w$ the elapsed time of the observed dwells
-    still in progress in well $w$), removes it.
+    it is not counted either; [`censored`][spinjax.DwellTime.censored] gives how many
+    junctions are in that case per well and [`in_progress`][spinjax.DwellTime.in_progress]
+    their elapsed times. Dropping the right-censored dwells biases $\bar\tau_w$ low by about
+    $\bar\tau_w / T$ for a run of duration $T$ (the long dwells are the ones that do not
+    fit): for an exponential law [`mean_dwell_mle`][spinjax.DwellTime.mean_dwell_mle], the
+    maximum-likelihood mean with right-censoring $(S_w + C_w)/n_w$ ($C_w$ the elapsed time
+    of the observed dwells still in progress in well $w$), removes it.
 
     **Resolution.** Wells are read only at the monitor updates (every `monitor_every`
-    steps of :func:`spinjax.simulate`), so dwell times are multiples of that interval
+    steps of [`spinjax.simulate`][]), so dwell times are multiples of that interval
     $\Delta t_m$, dwells shorter than it are missed, and discrete monitoring of a
     diffusion acts like thresholds moved outwards by about
     $0.5826\,\sigma\sqrt{\Delta t_m}$ (Broadie, Glasserman and Kou, Math. Finance 7,
     325, 1997). Sums are kept in the precision of $\mathbf m$ (float32: a relative
     error of order $10^{-7} n_w$ at worst, far below the sampling error $n_w^{-1/2}$).
 
-    The state (:class:`DwellTimeState`) costs O(N) for N junctions (per junction its
+    The state (`DwellTimeState`) costs O(N) for N junctions (per junction its
     well, entry time and whether the entry was observed) plus O(bins) for the
     histograms, whatever the number of steps; per-well arrays are ordered as
     ``DwellTime.WELLS`` = (+1, -1).
@@ -221,7 +222,7 @@ class DwellTime(AbstractMonitor):
 
     @staticmethod
     def mean_dwell_error(state: DwellTimeState) -> jax.Array:
-        """The standard error of :meth:`mean_dwell` in s,
+        """The standard error of [`mean_dwell`][spinjax.DwellTime.mean_dwell] in s,
         $\\sqrt{(Q_w - S_w^2/n_w) / (n_w (n_w - 1))}$, shape (2,) (NaN for $n_w < 2$)."""
         n = state.count.astype(state.total.dtype)
         safe = jnp.maximum(n, 2)
@@ -251,7 +252,8 @@ class DwellTime(AbstractMonitor):
         """The maximum-likelihood mean dwell in s of an exponential law with
         right-censoring, $(S_w + C_w)/n_w$, shape (2,): $C_w$ sums the elapsed times
         of the dwells in progress in well $w$ whose entry was observed. It removes the
-        bias of order $\\bar\\tau_w/T$ of :meth:`mean_dwell` in a run of duration $T$."""
+        bias of order $\\bar\\tau_w/T$ of [`mean_dwell`][spinjax.DwellTime.mean_dwell] in a
+        run of duration $T$."""
         elapsed = DwellTime.in_progress(state)
         open_ = state.known & (state.side != 0)
         c = jnp.stack([jnp.sum(jnp.where(open_ & (state.side > 0), elapsed, 0)),

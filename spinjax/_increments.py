@@ -6,7 +6,7 @@ distribution whose first three moments match $\mathcal N(0, 1)$ keeps the weak o
 (the order of convergence of expectations such as $\langle m_z^2\rangle$ or a
 switching probability) of the Heun scheme, while individual paths no longer converge.
 
-Both draw from the counter-based generator of :mod:`spinjax._counter_rng`: the three
+Both draw from the counter-based generator of `spinjax._counter_rng`: the three
 components of junction $i$ at step $j$ are a pure function of the per-junction key
 words and $j$, so every solver (and a recomputation in a backward pass) sees the same
 increment.
@@ -38,7 +38,7 @@ class GaussianIncrements(AbstractIncrements):
 
     Two Threefry-2x32 calls per junction and step (counters $(j, 0)$ and $(j, 1)$),
     Box-Muller on the four words, three normals kept
-    (:func:`spinjax._counter_rng.step_normals`). Heun then converges strongly (order
+    (`spinjax._counter_rng.step_normals`). Heun then converges strongly (order
     1/2) and weakly (order 1)."""
 
     def draw(self, k0, k1, step, dtype):

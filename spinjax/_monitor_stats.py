@@ -26,7 +26,7 @@ class RunningMoments(AbstractMonitor):
     which stays accurate in float32 where $\sum x^2/n - \mu^2$ cancels. State
     ``(n, mean, m2)``, each per junction (the count too, so that every leaf of the
     state has the junction axes and the fused kernel updates it block by block); the
-    variance is ``m2 / n`` (:meth:`variance`).
+    variance is ``m2 / n`` ([`variance`][spinjax.RunningMoments.variance]).
     """
 
     observable: Callable = m_z

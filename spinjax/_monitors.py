@@ -2,7 +2,7 @@
 
 A monitor is an ``(init, update)`` pair of pure functions over a small per-junction
 state, so a quantity of the whole path (a first-passage time, a switch count) costs
-memory of order N, not N x steps. :func:`spinjax.simulate` updates them every
+memory of order N, not N x steps. [`spinjax.simulate`][] updates them every
 `monitor_every` steps (default every step), independently of the saves, on every
 solver.
 """

@@ -1,11 +1,11 @@
 """Declared physical parameters: unit, shape and valid range, checked in one place.
 
-Every parameter of a field term, torque or free layer is declared with :func:`param`,
+Every parameter of a field term, torque or free layer is declared with `param`,
 which records its SI unit, the number of trailing event axes (0 for a scalar, 1 for a
-Cartesian vector) and its valid interval. :func:`validate` walks a model once and
+Cartesian vector) and its valid interval. `validate` walks a model once and
 
-- raises :class:`InvalidParameterError` (a ``ValueError``) naming the parameter, the
-  offending value and the valid range when the value is concrete, or
+- raises [`InvalidParameterError`][spinjax.InvalidParameterError] (a ``ValueError``) naming
+  the parameter, the offending value and the valid range when the value is concrete, or
 - wraps the state in ``eqx.error_if`` when the value is traced (inside ``jit``/``grad``),
   so a traced non-physical value still stops the run instead of producing NaNs.
 """
@@ -62,10 +62,11 @@ def _short_repr(value) -> str:
 
 def _as_real_array(value, field: dataclasses.Field, unit: str, valid: Interval):
     """``jnp.asarray(value)``, refusing what is not a real number: strings, None, bools
-    and complex or non-numeric arrays raise :class:`InvalidParameterError` naming the
-    field (a bool would otherwise pass as 0 or 1, a string as a raw ``TypeError``).
-    Python numbers, NumPy and JAX arrays of integer or floating dtype, sequences of them
-    and tracers (under ``jit``/``grad``/``vmap``: only their dtype is looked at) pass."""
+    and complex or non-numeric arrays raise
+    [`InvalidParameterError`][spinjax.InvalidParameterError] naming the field (a bool would
+    otherwise pass as 0 or 1, a string as a raw ``TypeError``). Python numbers, NumPy and
+    JAX arrays of integer or floating dtype, sequences of them and tracers (under
+    ``jit``/``grad``/``vmap``: only their dtype is looked at) pass."""
     def refuse(why):
         name = getattr(field, "name", None) or "parameter"
         return InvalidParameterError(
@@ -136,7 +137,8 @@ def _describe(value: np.ndarray, ok: np.ndarray) -> str:
 
 
 def check_concrete(module: eqx.Module) -> None:
-    """Raise :class:`InvalidParameterError` for concrete out-of-range parameters.
+    """Raise [`InvalidParameterError`][spinjax.InvalidParameterError] for concrete
+    out-of-range parameters.
 
     Called from ``__check_init__`` so that a bad value is caught where it is written.
     """
@@ -164,8 +166,9 @@ def _check_event_shape(name: str, shape: tuple, meta: dict) -> None:
 def validate(model: Any, batch_shape: tuple[int, ...], state):
     """Check every parameter of ``model`` against its range and ``batch_shape``.
 
-    Concrete violations raise :class:`InvalidParameterError`; traced ones are attached
-    to ``state`` with ``eqx.error_if``. Returns ``state`` (possibly wrapped).
+    Concrete violations raise [`InvalidParameterError`][spinjax.InvalidParameterError];
+    traced ones are attached to ``state`` with ``eqx.error_if``. Returns ``state`` (possibly
+    wrapped).
     """
     for name, value, meta in iter_params(model):
         if value is None:

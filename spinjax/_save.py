@@ -22,7 +22,7 @@ class Save(eqx.Module):
 
 
 class Solution(eqx.Module):
-    """The result of :func:`simulate`.
+    """The result of [`simulate`][spinjax.simulate].
 
     - `m`: the final magnetization, shape (*N, 3).
     - `ts`: save times in s (``None`` without ``Save(every=...)``).

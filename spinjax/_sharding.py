@@ -1,9 +1,9 @@
 r"""Junction arrays spread over many accelerators with JAX's own sharding machinery.
 
 A junction array's state has shape (N, ..., 3); it is split along its first axis over a
-one-dimensional :class:`jax.sharding.Mesh` whose axis is called ``"junctions"``, and
+one-dimensional `jax.sharding.Mesh` whose axis is called ``"junctions"``, and
 every parameter or drive leaf with the same leading length is split the same way
-(others are replicated). :func:`spinjax.simulate` then runs unchanged (``jit``
+(others are replicated). [`spinjax.simulate`][] then runs unchanged (``jit``
 propagates the shardings through the solve), and with ``simulate(..., mesh=mesh)`` it
 does the placing itself.
 
@@ -12,9 +12,9 @@ Reproducibility: the thermal noise of step $n$ is ``jax.random.normal(fold_in(ke
 default), whose value at each index does not depend on how the array is split: the
 same key gives the same per-junction result on 1 or 8 devices (tested).
 
-Several hosts: after ``jax.distributed.initialize()``, :func:`junction_mesh` over
-``jax.devices()`` (every host's devices) is the same call; each process then holds
-only its own devices' shards.
+Several hosts: after ``jax.distributed.initialize()``,
+[`junction_mesh`][spinjax.sharding.junction_mesh] over ``jax.devices()`` (every host's
+devices) is the same call; each process then holds only its own devices' shards.
 """
 
 import os
@@ -102,8 +102,9 @@ def device_memory_bytes(device) -> int | None:
 
 
 def check_fits(needed_bytes_per_device: int, mesh: Mesh | None, what: str) -> None:
-    """:class:`InsufficientMemoryError` if `needed_bytes_per_device` exceeds the free
-    memory of any device of `mesh` (default: the first device)."""
+    """[`InsufficientMemoryError`][spinjax.sharding.InsufficientMemoryError] if
+    `needed_bytes_per_device` exceeds the free memory of any device of `mesh` (default: the
+    first device)."""
     devices = list(mesh.devices.flat) if mesh is not None else [jax.devices()[0]]
     # Each process checks its own devices: another host's devices are not addressable
     # here (their memory_stats() raises), and that host checks them itself.

@@ -54,36 +54,36 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
 
     One entry point, two solvers, as ``diffrax.diffeqsolve(solver=...)``:
 
-    - :class:`spinjax.FusedHeun` (the default for fixed steps): the stochastic Heun
+    - [`spinjax.FusedHeun`][] (the default for fixed steps): the stochastic Heun
       step of the model's own right-hand side in a fused loop (XLA, or a Pallas kernel
       on a GPU), every field, torque and pulse included.
-    - :class:`spinjax.NormalizedHeun` or any diffrax solver: ``diffrax.diffeqsolve``
+    - [`spinjax.NormalizedHeun`][] or any diffrax solver: ``diffrax.diffeqsolve``
       with ``MultiTerm(ODETerm, ControlTerm)`` and the
-      :class:`spinjax.CounterBrownianPath`; the default when `adaptive` or `adjoint` is
+      [`spinjax.CounterBrownianPath`][]; the default when `adaptive` or `adjoint` is
       given, which only it serves.
 
     Both integrate in the step counter $s = (t - t_0)/\Delta t$ and draw the increment
     of junction $i$ at step $j$ from the same counter-based generator
-    (:mod:`spinjax._counter_rng`): the same `key` gives the same trajectory on either
+    (`spinjax._counter_rng`): the same `key` gives the same trajectory on either
     solver (to rounding), any backend, padding or number of devices, and reverse-mode
     gradients see exactly the forward noise. ``Solution.solver`` names the solver used.
 
     **Arguments:**
 
-    - `model`: the :class:`spinjax.SLLG`; its leaves broadcast over the junction axes.
+    - `model`: the [`spinjax.SLLG`][]; its leaves broadcast over the junction axes.
     - `m0`: initial magnetization, shape (*N, 3) (normalized here); its dtype sets the
       precision (float32 by default, float64 with ``jax_enable_x64``).
     - `t1`, `dt`, `t0`: end time, step and start time in s (Python numbers);
       $(t_1 - t_0)/\Delta t$ must be an integer number of steps.
     - `key`: a JAX PRNG key; required when the temperature may be non-zero.
-    - `drive`: a :class:`spinjax.Drive`; default no field, voltage or current.
-    - `save`: a :class:`spinjax.Save`: final state only (default), or every k steps,
+    - `drive`: a [`spinjax.Drive`][]; default no field, voltage or current.
+    - `save`: a [`spinjax.Save`][]: final state only (default), or every k steps,
       optionally reduced by a function.
-    - `monitors`: running reductions (:class:`spinjax.FirstPassage`,
-      :class:`spinjax.SwitchCount`, ...) updated every `monitor_every` steps (default
+    - `monitors`: running reductions ([`spinjax.FirstPassage`][],
+      [`spinjax.SwitchCount`][], ...) updated every `monitor_every` steps (default
       every step), independently of `save`.
     - `monitor_every`: the monitors' cadence in steps, a positive integer.
-    - `solver`: :class:`spinjax.FusedHeun`, :class:`spinjax.NormalizedHeun` (or another
+    - `solver`: [`spinjax.FusedHeun`][], [`spinjax.NormalizedHeun`][] (or another
       diffrax solver), or ``None`` for the default above.
     - `thermal`: include the Brown thermal field; by default unless every temperature
       is (concretely) zero.
@@ -93,7 +93,7 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     - `max_angle`: the stability bound, the largest precession (or rms thermal) angle
       in rad per step; a `dt` above it raises, suggesting the smaller of the precession
       and thermal bounds. It covers the whole drive: constants and pulses (anything with
-      a ``max_abs(t0, t1)`` method, as every :class:`spinjax.AbstractPulse`) are bounded
+      a ``max_abs(t0, t1)`` method, as every [`spinjax.AbstractPulse`][]) are bounded
       from their parameters over $[t_0, t_1]$, any other callable is evaluated at every
       step time $t_0 + k\Delta t$ (the times a fixed-step solve reads it; with
       `adaptive` steps the solver may read it between them).
@@ -102,14 +102,16 @@ def simulate(model: SLLG, m0, *, t1: float, dt: float, key=None, drive: Drive | 
     - `noise`: the law of the standardized increments: ``GaussianIncrements()``
       (Brownian paths, the default) or ``RademacherIncrements()`` (weak order 1 only:
       right expectations, not paths; 1.7-2.1x faster on a 2-core CPU, measured).
-    - `mesh`: a :func:`spinjax.junction_mesh`: split the junctions (the first axis of
-      `m0`, and every parameter or drive leaf with the same leading length) over its
-      devices, check that the compiled solve fits in each device's memory before it
-      runs (:class:`spinjax.InsufficientMemoryError` otherwise), and return a result
-      split the same way. Same key, same per-junction result on any number of devices.
+    - `mesh`: a [`spinjax.junction_mesh`][spinjax.sharding.junction_mesh]: split the
+      junctions (the first axis of `m0`, and every parameter or drive leaf with the same
+      leading length) over its devices, check that the compiled solve fits in each device's
+      memory before it runs
+      ([`spinjax.InsufficientMemoryError`][spinjax.sharding.InsufficientMemoryError]
+      otherwise), and return a result split the same way. Same key, same per-junction result
+      on any number of devices.
     - `adjoint`: the diffrax path's adjoint of reverse-mode gradients (the fused
-      solver checkpoints its own segments, see :class:`spinjax.FusedHeun`); by default
-      :func:`spinjax._adjoint.default_adjoint` (store every step when the states take
+      solver checkpoints its own segments, see [`spinjax.FusedHeun`][]); by default
+      `spinjax._adjoint.default_adjoint` (store every step when the states take
       at most 2 GiB per device, else diffrax's recursive checkpointing). For a few
       parameters pass ``diffrax.ForwardMode()`` and differentiate with ``jax.jacfwd``
       (cheaper: no backward pass; see ``spinjax/_adjoint.py``).

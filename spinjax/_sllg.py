@@ -23,16 +23,16 @@ class SLLG(eqx.Module):
       \mathbf H' = \sum_k \mathbf H_k(\mathbf m, t) + \sum_j \mathbf H_{\tau,j}(\mathbf m, t)
       + \sigma\, \frac{d\mathbf W}{dt},$$
 
-    in the Stratonovich sense, with $\sigma$ from :func:`spinjax.thermal_field_strength`.
+    in the Stratonovich sense, with $\sigma$ from [`spinjax.thermal_field_strength`][].
     All leaves broadcast over the junction axes, so one `SLLG` describes an array of
     junctions with per-device parameters. The fields are composed as data (a tuple),
     the way ``optax.chain`` composes transformations.
 
     **Fields:**
 
-    - `layer`: the :class:`spinjax.FreeLayer`.
-    - `fields`: a tuple of :class:`spinjax.AbstractField` terms.
-    - `torques`: a tuple of :class:`spinjax.AbstractTorque` terms; default none.
+    - `layer`: the [`spinjax.FreeLayer`][].
+    - `fields`: a tuple of [`spinjax.AbstractField`][] terms.
+    - `torques`: a tuple of [`spinjax.AbstractTorque`][] terms; default none.
     """
 
     layer: FreeLayer

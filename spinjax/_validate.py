@@ -1,10 +1,11 @@
 """Checks of the arguments of public functions that are not physical parameters.
 
 Counts, times, probabilities and bit arrays passed to experiments, the TRNG, the bit
-tools, design and fitting. Each check raises :class:`InvalidParameterError` (a
-``ValueError``) whose message names the argument, its value and the valid range, so a
-user's mistake never surfaces as a ``ZeroDivisionError``, a raw JAX dtype error or a
-silent NaN. Physical parameters of models are declared and checked in ``_params.py``.
+tools, design and fitting. Each check raises
+[`InvalidParameterError`][spinjax.InvalidParameterError] (a ``ValueError``) whose message
+names the argument, its value and the valid range, so a user's mistake never surfaces as a
+``ZeroDivisionError``, a raw JAX dtype error or a silent NaN. Physical parameters of models
+are declared and checked in ``_params.py``.
 """
 
 import math

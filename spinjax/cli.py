@@ -265,7 +265,7 @@ _COMMANDS = {"psw-map": _psw_map, "window": _window, "wer": _wer, "rh-loop": _rh
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every subcommand (see :mod:`spinjax._cli_args`)."""
+    """The argument parser of every subcommand (see `spinjax._cli_args`)."""
     return ca.build_parser(__doc__.split("\n")[0], _COMMANDS, _PRESETS, _SPREADS)
 
 

@@ -10,8 +10,8 @@ from ._sharding import (
 
 def n_shards(mesh) -> int:
     """The number of devices along the junction axis of `mesh` (a
-    :func:`spinjax.junction_mesh`); raises :class:`spinjax.SimulationInputError` naming
-    the mesh's axes if it has no junction axis."""
+    [`spinjax.junction_mesh`][spinjax.sharding.junction_mesh]); raises
+    [`spinjax.SimulationInputError`][] naming the mesh's axes if it has no junction axis."""
     return _n_shards(mesh)
 
 __all__ = ["AXIS", "InsufficientMemoryError", "junction_mesh", "junction_state", "n_shards",

@@ -8,7 +8,7 @@ from .._validate import check_bits, check_int, is_traced
 
 
 def _check_bits(bits, name="bits", min_length=1):
-    """`bits` as a uint8 array of 0s and 1s (:func:`spinjax._validate.check_bits`). A
+    """`bits` as a uint8 array of 0s and 1s (`spinjax._validate.check_bits`). A
     traced array (inside ``jit``) cannot be checked by value: only its dtype is."""
     if is_traced(bits):
         if not (jnp.issubdtype(bits.dtype, jnp.integer) or bits.dtype == jnp.bool_):

@@ -8,19 +8,20 @@ $$\min_{0 < v_k < V_\mathrm{max}} E(\mathbf v) \quad\text{subject to}\quad
   P(\mathbf v) \ge p^*, \qquad
   E(\mathbf v) = \int \frac{V(t)^2}{R}\,dt + C\,\max_k v_k^2$$
 
-(:func:`spinjax.devices.barrier_write_energy_J`: Joule heat in the barrier plus the
+([`spinjax.devices.barrier_write_energy_J`][]: Joule heat in the barrier plus the
 charge of its capacitance; in the parallel state $R = R_P$ and the integral of a
 squared linear segment is $\Delta t\,(a^2 + ab + b^2)/3$, so $E$ is exactly a quadratic
 in the knots, differentiated by ``jax.grad``). $P$ is the switching probability from
-:func:`spinjax._estimators.waveform_outcome`, its gradient from the unbiased smoothing
-estimator (:func:`spinjax.smoothed_probability`, antithetic pairs, common random
-numbers). A write error rate target $\mathrm{WER}^*$ is $p^* = 1 - \mathrm{WER}^*$.
+`spinjax._estimators.waveform_outcome`, its gradient from the unbiased smoothing
+estimator ([`spinjax.smoothed_probability`][spinjax.estimators.smoothed_probability],
+antithetic pairs, common random numbers). A write error rate target $\mathrm{WER}^*$ is
+$p^* = 1 - \mathrm{WER}^*$.
 
 Method: an augmented Lagrangian for the inequality $g = p^* - P \le 0$ (Hestenes,
 J. Optim. Theory Appl. 4, 303, 1969; Rockafellar, Math. Program. 5, 354, 1973; in its
 stochastic primal-dual form), on the unconstrained variables $z_k$ of
-$v_k = V_\mathrm{max}\,\sigma(z_k)$ (:class:`Bounded`: the amplitude limit is kept by
-the transform, never by a clip):
+$v_k = V_\mathrm{max}\,\sigma(z_k)$ ([`Bounded`][spinjax.design.Bounded]: the amplitude
+limit is kept by the transform, never by a clip):
 
 $$\mu_t = \max(0, \lambda_t + \rho\, g_t), \qquad
   \nabla_z \mathcal L = \frac{\nabla_z E}{E_0} - \mu_t \nabla_z P, \qquad
@@ -30,9 +31,10 @@ each step taken by an optax transformation (Adam by default), with $\lambda_0$ t
 least-squares multiplier $\langle\nabla E/E_0, \nabla P\rangle / |\nabla P|^2$. The
 shape is the mean of the last third of the iterates (Polyak averaging, against the
 noise of $P$); its overall scale is then tuned to $P = p^*$ by
-:func:`tune_to_probability` on a gain $c$ (knots $c\,\mathbf v$), which also draws the
-independent verification sample. The amplitude limit makes some targets unreachable:
-:class:`DesignFailed` says so, with the probability reached at the limit.
+[`tune_to_probability`][spinjax.design.tune_to_probability] on a gain $c$ (knots
+$c\,\mathbf v$), which also draws the independent verification sample. The amplitude limit
+makes some targets unreachable: [`DesignFailed`][spinjax.design.DesignFailed] says so, with
+the probability reached at the limit.
 """
 
 import dataclasses
@@ -74,7 +76,7 @@ class MinEnergyResult:
 
     @property
     def pulse(self) -> PiecewiseLinear:
-        """The designed waveform as a :class:`spinjax.PiecewiseLinear` (V)."""
+        """The designed waveform as a [`spinjax.PiecewiseLinear`][] (V)."""
         return PiecewiseLinear(jnp.asarray(self.times_s), jnp.asarray(self.values_V))
 
     def to_json(self) -> dict:
@@ -112,7 +114,7 @@ def waveform_energy_J(device, times_s: Float[Array, " K"], values_V: Float[Array
                       state: str = "parallel") -> Float[Array, ""]:
     r"""$E = \int V^2/R\,dt + C V_\mathrm{max}^2$ (J) of the piecewise-linear voltage
     through $(t_k, V_k)$, averaged over the junctions of `device`
-    (:func:`spinjax.devices.barrier_write_energy_J`); differentiable in `values_V`."""
+    ([`spinjax.devices.barrier_write_energy_J`][]); differentiable in `values_V`."""
     dtype = jnp.result_type(float)   # the precision of the energy's time grid
     values = jnp.asarray(values_V).astype(dtype)
     pulse = PiecewiseLinear(jnp.asarray(times_s, dtype), values)
@@ -127,11 +129,11 @@ def rectangular_reference(preset: Callable, target: float, key, *, amplitude_V: 
                           **outcome_kw) -> RectangularReference:
     r"""The rectangular (trapezoid) pulse at the precessional width that reaches
     `target`: its amplitude in (0, `v_max`) V tuned from `amplitude_V` by
-    :func:`tune_to_probability` (smoothing width `scale_V`), its energy by
-    :func:`spinjax.devices.barrier_write_energy_J` on ``preset()``. The plateau
+    [`tune_to_probability`][spinjax.design.tune_to_probability] (smoothing width `scale_V`),
+    its energy by [`spinjax.devices.barrier_write_energy_J`][] on ``preset()``. The plateau
     `width_s` defaults to 0.44 ns, which with 30 ps edges is the half precession period
     $\pi/(\gamma_0 H_x) = 0.47$ ns of the VCMA preset (FWHM). Raises
-    :class:`DesignFailed` if the amplitude limit is too low."""
+    [`DesignFailed`][spinjax.design.DesignFailed] if the amplitude limit is too low."""
     check_real("target", target, 0.0, 1.0, closed_lo=False, closed_hi=False)
     check_real("v_max", v_max, 0.0, closed_lo=False, unit="V")
     check_real("amplitude_V", amplitude_V, 0.0, v_max, closed_lo=False, closed_hi=False,
@@ -166,9 +168,10 @@ def min_energy_pulse(preset: Callable, target: float, key, *, times_s, v_max: fl
 
     **Arguments:**
 
-    - `preset`: a device factory as for :func:`spinjax.pulse_outcome` (``vcma_mtj``,
-      or ``lambda: array`` for an array with device-to-device variation); the energy
-      is that of ``preset()``, averaged over its junctions.
+    - `preset`: a device factory as for
+      [`spinjax.pulse_outcome`][spinjax.estimators.pulse_outcome] (``vcma_mtj``, or
+      ``lambda: array`` for an array with device-to-device variation); the energy is that of
+      ``preset()``, averaged over its junctions.
     - `target`: $p^* \in (0, 1)$ ($1 - $ the target write error rate).
     - `times_s`: the K knot times in s (the window); the first and last knots are 0 V,
       the K - 2 interior knots are optimized in (0, `v_max`) V.
@@ -181,12 +184,12 @@ def min_energy_pulse(preset: Callable, target: float, key, *, times_s, v_max: fl
       4 `n_pairs`).
     - `log`: called with each step's dict (step, p, p_se, energy_J, multiplier,
       values_V); the dicts are also returned in ``result.log``.
-    - `outcome_kw`: keywords of :func:`spinjax._estimators.waveform_outcome`
+    - `outcome_kw`: keywords of `spinjax._estimators.waveform_outcome`
       (``settle_s``, ``dt``, preset parameters).
 
-    Raises :class:`DesignFailed` when the target is out of reach under `v_max`: at
-    once, if the largest waveform allowed (every interior knot at `v_max`) switches
-    with $P + 3\,\mathrm{se} + \mathrm{tol} < p^*$ and more voltage would not hurt;
+    Raises [`DesignFailed`][spinjax.design.DesignFailed] when the target is out of reach
+    under `v_max`: at once, if the largest waveform allowed (every interior knot at `v_max`)
+    switches with $P + 3\,\mathrm{se} + \mathrm{tol} < p^*$ and more voltage would not hurt;
     otherwise when the final gain cannot reach $p^*$ below the limit.
     """
     check_real("target", target, 0.0, 1.0, closed_lo=False, closed_hi=False)

@@ -2,11 +2,12 @@ r"""Pulse and device tuning to a target switching probability, with optax.
 
 The loss is $L = \tfrac12\sum_j (P_j(\theta) - p^*)^2$ over one probability (a pulse
 shared by an array) or one per junction (per-junction trimming). Its gradient comes
-from the unbiased smoothing estimator (:func:`spinjax.smoothed_probability`), and the
-step is taken by an optax transformation on the unconstrained variable $z$ of each
-parameter (:class:`Bounded`, :class:`Positive`: the range is kept by the transform,
-so the gradient never dies at a clip). By default the gradient is preconditioned
-by the Gauss-Newton curvature: the minimum-norm step $(P - p^*)\nabla_z P /
+from the unbiased smoothing estimator
+([`spinjax.smoothed_probability`][spinjax.estimators.smoothed_probability]), and the step is
+taken by an optax transformation on the unconstrained variable $z$ of each parameter
+([`Bounded`][spinjax.design.Bounded], [`Positive`][spinjax.design.Positive]: the range is
+kept by the transform, so the gradient never dies at a clip). By default the gradient is
+preconditioned by the Gauss-Newton curvature: the minimum-norm step $(P - p^*)\nabla_z P /
 |\nabla_z P|^2$ for shared parameters, $(P_j - p^*)/\partial_z P_j$ per junction (a
 Newton step on $P = p^*$; stochastic approximation in the sense of Robbins and Monro
 with a decaying gain), then clipped and scaled by
@@ -71,12 +72,14 @@ def tune_to_probability(outcome: Callable, init: dict, transforms: dict, scale: 
 
     **Arguments:**
 
-    - `outcome`: ``outcome(params, key) -> b`` as for :func:`spinjax.smoothed_probability`
-      (e.g. :func:`spinjax.pulse_outcome`): `b` of shape (2n,) for one shared
-      probability, or (2n, J) for one per junction (then each parameter has shape (J,)).
-    - `init`: initial values (floats or arrays); `transforms`: a :class:`Bounded` or
-      :class:`Positive` per parameter; `scale`: the smoothing width per parameter, in
-      its unit.
+    - `outcome`: ``outcome(params, key) -> b`` as for
+      [`spinjax.smoothed_probability`][spinjax.estimators.smoothed_probability] (e.g.
+      [`spinjax.pulse_outcome`][spinjax.estimators.pulse_outcome]): `b` of shape (2n,) for
+      one shared probability, or (2n, J) for one per junction (then each parameter has shape
+      (J,)).
+    - `init`: initial values (floats or arrays); `transforms`: a
+      [`Bounded`][spinjax.design.Bounded] or [`Positive`][spinjax.design.Positive] per
+      parameter; `scale`: the smoothing width per parameter, in its unit.
     - `target` $p^* \in (0, 1)$; `tol`: the accepted $|P - p^*|$ for every probability.
     - `n_pairs`: antithetic pairs per step; `verify_pairs`: pairs of a final,
       independent check (default `n_pairs`), drawn in batches of `n_pairs`.
@@ -89,9 +92,9 @@ def tune_to_probability(outcome: Callable, init: dict, transforms: dict, scale: 
     the VCMA preset), so keep `scale` small against the curve's width near the tails.
 
     Stops when every running estimate is within `tol` (and then verifies), or raises
-    :class:`DesignFailed` after `max_steps`, or earlier when a bounded parameter is
-    pinned at a bound with the gradient pointing outwards (the target is out of reach
-    in the allowed range).
+    [`DesignFailed`][spinjax.design.DesignFailed] after `max_steps`, or earlier when a
+    bounded parameter is pinned at a bound with the gradient pointing outwards (the target
+    is out of reach in the allowed range).
     """
     check_real("target", target, 0.0, 1.0, closed_lo=False, closed_hi=False)
     check_real("tol", tol, 0.0, 0.5, closed_lo=False, closed_hi=False)

@@ -61,7 +61,8 @@ def pulse_outcome(preset: Callable, *, start_s: float = 0.1e-9, edge_s: float = 
                   thermal_t_s: float = 1e-9,
                   noise: AbstractIncrements = RademacherIncrements(), **fixed) -> Callable:
     r"""``outcome(params, key) -> b``: whether each junction switched under a trapezoidal
-    pulse, for :func:`spinjax.smoothed_probability` and the pulse designers.
+    pulse, for [`spinjax.smoothed_probability`][spinjax.estimators.smoothed_probability] and
+    the pulse designers.
 
     `params` is a dict of per-junction arrays of shape (2n,) (antithetic pairs: junction
     j and j + n share their initial state and thermal noise) with keys among
@@ -71,9 +72,9 @@ def pulse_outcome(preset: Callable, *, start_s: float = 0.1e-9, edge_s: float = 
     defaults; `fixed` must give ``amplitude`` and ``width_s`` if `params` does not.
 
     Each junction starts in `start_well`, drawn from the Boltzmann distribution at its
-    own temperature (:meth:`spinjax.devices.MTJ.thermal_state` for `thermal_t_s`), gets
+    own temperature ([`spinjax.devices.MTJ.thermal_state`][] for `thermal_t_s`), gets
     the pulse after `start_s` (edges `edge_s`), relaxes for `settle_s`, and counts as
-    switched if it ends in the other well. Everything is one :func:`spinjax.simulate`
+    switched if it ends in the other well. Everything is one [`spinjax.simulate`][]
     over the (2, n) array with ``common_noise_axes=1``.
     """
     check_timing(dt=dt, start_well=start_well, thermal_t_s=thermal_t_s, start_s=start_s,
@@ -122,7 +123,8 @@ def array_pulse_outcome(device, *, width_s: float, start_s: float = 0.1e-9,
     (`device` with leaves of shape (J,) or scalars), each with its own pulse amplitude:
     `params` = ``{"amplitude": (2n, J)}``; trial i of junction j and trial i + n share
     noise and initial state. For per-junction calibration
-    (:func:`spinjax.tune_to_probability` with an amplitude of shape (J,))."""
+    ([`spinjax.tune_to_probability`][spinjax.design.tune_to_probability] with an amplitude
+    of shape (J,))."""
     check_timing(dt=dt, start_well=start_well, thermal_t_s=thermal_t_s, start_s=start_s,
                  edge_s=edge_s, settle_s=settle_s)
     check_real("width_s", width_s, 0.0, closed_lo=False, unit="s")

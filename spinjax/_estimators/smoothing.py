@@ -81,7 +81,7 @@ def smoothed_probability(outcome: Callable, params, scale, key, *,
       2 n_pairs (junction j and j + n_pairs are the + and - members of a pair). The
       function must give junctions j and j + n_pairs the same thermal noise and initial
       state (draw them for n_pairs junctions from `key` and tile them twice); it is
-      one :func:`spinjax.simulate` over the array in practice.
+      one [`spinjax.simulate`][] over the array in practice.
     - `params`: a pytree of scalars (or arrays, each element its own parameter),
       $\theta$.
     - `scale`: the same structure, the smoothing widths $s$ in the parameters' units.

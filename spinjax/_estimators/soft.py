@@ -22,7 +22,8 @@ the difference step), so its Monte Carlo mean is unreliable. Evaluated at the en
 a pulse, while the state still moves, it is smooth and of low variance but estimates
 the probability of being past the equator at that time, not of switching. Use it as a training signal
 (pulse design, co-design), with $\tau$ and $t_1$ as the knobs, and check the result
-with the unbiased :func:`spinjax.smoothed_probability` estimator.
+with the unbiased [`spinjax.smoothed_probability`][spinjax.estimators.smoothed_probability]
+estimator.
 """
 
 import jax

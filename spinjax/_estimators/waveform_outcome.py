@@ -1,13 +1,13 @@
 r"""Switching outcomes of an arbitrary piecewise-linear waveform with per-junction knot
 values: what the smoothing estimator differentiates when a pulse *shape* is designed
-(:func:`spinjax._design.min_energy_pulse`).
+(`spinjax._design.min_energy_pulse`).
 
 The waveform through knots $(t_k, A_{j,k})$, $k = 0 \dots K-1$, of junction $j$ is
 
 $$A_j(t) = A_{j,k} + (A_{j,k+1} - A_{j,k})\,\frac{t - t_k}{t_{k+1} - t_k},
   \qquad t_k \le t \le t_{k+1},$$
 
-and zero outside $[t_0, t_{K-1}]$: :class:`spinjax.PiecewiseLinear` with a leading
+and zero outside $[t_0, t_{K-1}]$: [`spinjax.PiecewiseLinear`][] with a leading
 junction axis on the values (the knot times are shared, so the segment of $t$ is found
 once per step and the interpolation is one gather over the junction array).
 """
@@ -28,7 +28,7 @@ from .outcomes import check_timing, pair_size, switched_pairs
 class _KnotWaveform(AbstractPulse):
     """Piecewise-linear interpolation through shared knot times `times_s` (K,) in s and
     per-junction knot values `values` (*N, K) in the drive's unit; zero outside the
-    knots. A private twin of :class:`spinjax.PiecewiseLinear`, whose values are (K,)."""
+    knots. A private twin of [`spinjax.PiecewiseLinear`][], whose values are (K,)."""
 
     times_s: Float[Array, " K"]
     values: Float[Array, "*N K"]
@@ -50,7 +50,7 @@ class _KnotWaveform(AbstractPulse):
 
 def check_knot_times(times_s) -> np.ndarray:
     """`times_s` as a float64 array of shape (K,), K >= 2, strictly increasing (s);
-    :class:`spinjax.InvalidParameterError` naming the value otherwise."""
+    [`spinjax.InvalidParameterError`][] naming the value otherwise."""
     t = np.asarray(times_s, np.float64)
     if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)) or not np.all(np.diff(t) > 0):
         raise InvalidParameterError(
@@ -66,7 +66,8 @@ def waveform_outcome(preset: Callable, times_s, *, settle_s: float = 1.5e-9,
                      **fixed) -> Callable:
     r"""``outcome(params, key) -> b`` of shape (2n,): whether each junction switched
     under a piecewise-linear waveform with knots at `times_s` (s), for
-    :func:`spinjax.smoothed_probability` and the pulse-shape designer.
+    [`spinjax.smoothed_probability`][spinjax.estimators.smoothed_probability] and the
+    pulse-shape designer.
 
     `params` is a dict of per-junction arrays with leading size 2n (antithetic pairs:
     junction j and j + n share their initial state and thermal noise): ``"values"``
@@ -75,11 +76,11 @@ def waveform_outcome(preset: Callable, times_s, *, settle_s: float = 1.5e-9,
     (2n,). Parameters not in `params` come from `fixed` (``values`` of shape (K,) for
     one waveform shared by all junctions) or the preset's defaults.
 
-    As :func:`spinjax.pulse_outcome`: each junction starts in `start_well`, drawn from
-    the Boltzmann distribution of its own temperature (`thermal_t_s`), gets the
-    waveform (give $A_0 = A_{K-1} = 0$ for a pulse that starts and ends at zero),
-    relaxes for `settle_s` after the last knot, and counts as switched if it ends in
-    the other well. One :func:`spinjax.simulate` over the (2, n) array with
+    As [`spinjax.pulse_outcome`][spinjax.estimators.pulse_outcome]: each junction starts in
+    `start_well`, drawn from the Boltzmann distribution of its own temperature
+    (`thermal_t_s`), gets the waveform (give $A_0 = A_{K-1} = 0$ for a pulse that starts and
+    ends at zero), relaxes for `settle_s` after the last knot, and counts as switched if it
+    ends in the other well. One [`spinjax.simulate`][] over the (2, n) array with
     ``common_noise_axes=1``, time step `dt` (s); no Python loop over junctions or
     steps. A new set of knot values does not recompile.
     """

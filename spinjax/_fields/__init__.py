@@ -1,1 +1,1 @@
-"""Effective-field terms, one per file, summed into H_eff by :class:`spinjax.SLLG`."""
+"""Effective-field terms, one per file, summed into H_eff by [`spinjax.SLLG`][]."""

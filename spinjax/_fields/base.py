@@ -20,11 +20,11 @@ class AbstractField(eqx.Module):
     form; ``tests/test_fields.py`` checks the two against each other by autodiff.
 
     The built-in terms are affine in $\mathbf m$ ($\mathbf H = \mathbf H_0 + A\mathbf m$),
-    which :meth:`spinjax.SLLG.max_rate` uses to bound the precession rate.
+    which [`spinjax.SLLG.max_rate`][] uses to bound the precession rate.
     """
 
     inputs_used: ClassVar[tuple[str, ...]] = ()
-    """The names of the :class:`spinjax.Inputs` the term reads (checked by simulate)."""
+    """The names of the [`spinjax.Inputs`][] the term reads (checked by simulate)."""
 
     @abc.abstractmethod
     def field(self, m: Magnetization, layer: FreeLayer, inputs: Inputs) -> Vector:

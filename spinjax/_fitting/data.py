@@ -84,9 +84,10 @@ def _column(name, x):
 
 
 def from_arrays(voltage_V, width_s, switches, trials, temperature_K=None) -> SwitchingData:
-    """:class:`SwitchingData` from 1-d arrays (a scalar `width_s` or `temperature_K`
-    applies to every row); checked as :class:`SwitchingData` checks, plus a finite
-    positive temperature where one is given."""
+    """[`SwitchingData`][spinjax.fitting.SwitchingData] from 1-d arrays (a scalar `width_s`
+    or `temperature_K` applies to every row); checked as
+    [`SwitchingData`][spinjax.fitting.SwitchingData] checks, plus a finite positive
+    temperature where one is given."""
     v = _column("voltage_V", voltage_V)
     w = _column("width_s", width_s)
     if w.size == 1:

@@ -6,9 +6,10 @@ The published sigmoid of ``examples/data/published_sigmoid.csv`` is such a case:
 lies at 0.28 V, where the VCMA preset with its default compensation voltage
 $V_c$ = 1.61 V never switches. Then a preset that knows where its curve lies
 (a ``start_from_data(data, init)`` attribute, as
-:func:`spinjax._fitting.vcma_params.vcma_mtj_compensation` has) proposes a start
+`spinjax._fitting.vcma_params.vcma_mtj_compensation` has) proposes a start
 from the data; if it has none, or the model is saturated there too,
-:class:`FitFailed` says so, with the data's middle voltage and the start proposed.
+[`FitFailed`][spinjax.fitting.FitFailed] says so, with the data's middle voltage and the
+start proposed.
 """
 
 import jax

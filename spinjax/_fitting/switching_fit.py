@@ -3,9 +3,10 @@ r"""Fit device parameters to switching-probability data through the stochastic s
 Data: $k_i$ switches of $n_i$ writes at pulse $(V_i, t_i)$. Model: $P_i(\theta)$, the
 switching probability of the device with parameters $\theta$ under that pulse, from
 the sLLG: $P_i$ from unperturbed devices, and $J_{ik} = \partial P_i/\partial z_k$
-($z = \log\theta$) from :func:`spinjax.smoothed_probability` with ``jacobian=True``,
-all data points in one solve. The fit maximizes the binomial likelihood in its
-Gaussian (quasi-likelihood) form with the Monte Carlo noise of the model included,
+($z = \log\theta$) from
+[`spinjax.smoothed_probability`][spinjax.estimators.smoothed_probability] with
+``jacobian=True``, all data points in one solve. The fit maximizes the binomial likelihood
+in its Gaussian (quasi-likelihood) form with the Monte Carlo noise of the model included,
 
 $$-\log L = \tfrac12\sum_i w_i\,(k_i/n_i - P_i(\theta))^2, \qquad
   w_i^{-1} = \frac{P_i(1 - P_i)}{n_i} + e_i^2,$$
@@ -19,8 +20,9 @@ Jacobians from independent half-samples), mapped back to $\theta$; intervals are
 $\hat\theta_k \pm 1.96\,\sigma_k$. benchmarks/fit_coverage.py measures how often they
 cover the truth.
 
-Identifiability (VCMA precessional write, :func:`spinjax.devices.vcma_mtj`, fitted in
-the coordinates of :func:`vcma_mtj_compensation`). $K_{i0}$ and $\xi$ enter through
+Identifiability (VCMA precessional write, [`spinjax.devices.vcma_mtj`][], fitted in
+the coordinates of [`vcma_mtj_compensation`][spinjax.fitting.vcma_mtj_compensation]).
+$K_{i0}$ and $\xi$ enter through
 $K_\mathrm{eff}(V) = (K_{i0} - \xi V/t_{ox})/t_F - \mu_0 M_s^2 \Delta N/2$:
 
 - one width, several voltages: the compensation voltage $V_c$ (the middle of the
@@ -201,10 +203,10 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
 
     Start. Where the model is saturated at the start (every $P_i$ 0 or 1: a flat
     likelihood) and `start_search` is on, a preset with a ``start_from_data``
-    attribute proposes a start from the data (:mod:`spinjax._fitting.start`;
+    attribute proposes a start from the data (`spinjax._fitting.start`;
     ``result.start`` records it, and `log` gets it as step -1); where there is none,
-    or it is saturated too, :class:`FitFailed` says so at once, with the voltage at
-    which the data cross 1/2.
+    or it is saturated too, [`FitFailed`][spinjax.fitting.FitFailed] says so at once, with
+    the voltage at which the data cross 1/2.
     """
     if not isinstance(data, SwitchingData):
         raise InvalidParameterError(f"data = {data!r:.60}; it must be a SwitchingData (from "
@@ -345,9 +347,10 @@ class _Linearization:
 
 def _linearize(outcome, names, theta, rel_scale, n_pairs, key, k_obs, n_obs):
     """P, its Monte Carlo error and Jacobian in z at theta from two independent halves
-    of `n_pairs` pairs; the cross-half score and curvature (see :func:`fit_switching`).
-    The curvature of the quasi-likelihood of the linearized model is ``jax.hessian``
-    of its negative log, with the Jacobians of the two halves on either side."""
+    of `n_pairs` pairs; the cross-half score and curvature (see
+    [`fit_switching`][spinjax.fitting.fit_switching]). The curvature of the quasi-likelihood
+    of the linearized model is ``jax.hessian`` of its negative log, with the Jacobians of
+    the two halves on either side."""
     dtype = k_obs.dtype
     params = {k: jnp.asarray(v, dtype) for k, v in zip(names, theta)}
     # Smooth in z = log theta: a wide relative smoothing (a quarter of the damping,

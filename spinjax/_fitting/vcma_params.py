@@ -17,7 +17,7 @@ def k_i0_from_compensation(compensation_V, xi, *, diameter_m=60e-9, thickness_m=
 
 
 def vcma_mtj_compensation(*, compensation_V=1.6126, xi=80e-15, **kwargs):
-    r""":func:`spinjax.devices.vcma_mtj` parameterized by its compensation voltage $V_c$
+    r"""[`spinjax.devices.vcma_mtj`][] parameterized by its compensation voltage $V_c$
     ($K_\mathrm{eff}(V_c) = 0$) and $\xi$ instead of $K_{i0}$ and $\xi$.
 
     Why: $P_\mathrm{sw}(V)$ locates its middle near a fixed fraction of $V_c$ and takes
@@ -39,7 +39,7 @@ _MIDDLE_FRACTION = 0.64
 
 
 def _start_from_data(data, init: dict) -> dict | None:
-    r"""A start for :func:`spinjax._fitting.fit_switching` from the data: $V_c$ such
+    r"""A start for `spinjax._fitting.fit_switching` from the data: $V_c$ such
     that the middle of the modelled curve ($\approx 0.64\,V_c$) falls where the data
     cross 1/2, and $\xi$ scaled by the inverse, which keeps $\xi V_c$ and so $K_{i0}$
     and the zero-bias barrier (the thermal stability) as in `init`. ``None`` when

@@ -1,9 +1,9 @@
-r"""One stochastic Heun step of any :class:`spinjax.SLLG`, and runs of steps in XLA.
+r"""One stochastic Heun step of any [`spinjax.SLLG`][], and runs of steps in XLA.
 
 With $\mathbf b = \sigma\sqrt{\Delta t}\,\boldsymbol\xi_j$ (one standardized draw per
-junction and step from :mod:`spinjax._counter_rng`), $L(\mathbf m, \mathbf h) =
+junction and step from `spinjax._counter_rng`), $L(\mathbf m, \mathbf h) =
 -\gamma_0/(1+\alpha^2)\,[\mathbf m\times\mathbf h + \alpha\,\mathbf m\times(\mathbf
-m\times\mathbf h)]$ (:func:`spinjax.llg_rhs`, linear in $\mathbf h$) and the model's
+m\times\mathbf h)]$ ([`spinjax.llg_rhs`][], linear in $\mathbf h$) and the model's
 Gilbert field $\mathbf H'(\mathbf m, t)$ (every field and torque term, the drive read
 at the step's own times),
 
@@ -13,7 +13,7 @@ $$\mathbf d_1 = L\big(\mathbf m, \mathbf H'(\mathbf m, t_j)\Delta t + \mathbf b\
   \mathbf m_{j+1} = \frac{\mathbf m + (\mathbf d_1 + \mathbf d_2)/2}{|\cdot|},$$
 
 the Stratonovich Heun scheme with renormalization: the step of
-:class:`spinjax.NormalizedHeun` on diffrax's ``MultiTerm(ODETerm, ControlTerm)``, whose
+[`spinjax.NormalizedHeun`][] on diffrax's ``MultiTerm(ODETerm, ControlTerm)``, whose
 drift and noise share one evaluation per stage here because $L$ is linear in the field.
 Nothing in it depends on the model's structure, so a new term (an ``eqx.Module`` with a
 ``field`` method) runs here without changes.
@@ -74,7 +74,7 @@ def run_steps(model: SLLG, drive: Drive, increments: AbstractIncrements | None, 
     (int32 scalar), step $j$ running from $t_0 + j\Delta t$; no noise when
     `increments` is ``None``; the `monitors` (with their `states`) updated after
     every `monitor_every`-th step of the run. A ``lax.fori_loop`` of
-    :func:`heun_step`: XLA fuses the body into one loop over the junctions per step."""
+    `heun_step`: XLA fuses the body into one loop over the junctions per step."""
     dtype = m.dtype
     t0_, dt_ = jnp.asarray(t0, dtype), jnp.asarray(dt, dtype)
 

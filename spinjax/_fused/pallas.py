@@ -1,17 +1,17 @@
-r""":func:`spinjax._fused.heun.run_steps` as a Pallas kernel (``jax.experimental.pallas``).
+r"""`spinjax._fused.heun.run_steps` as a Pallas kernel (``jax.experimental.pallas``).
 
 Each program instance owns a block of junctions: it loads their state, key words and
 every array of the model and the drive that has a junction axis (the others whole),
-runs all the launch's steps of :func:`~spinjax._fused.heun.heun_step` on them (the
+runs all the launch's steps of `heun_step` on them (the
 model's own right-hand side and the drive at each step's times, evaluated in the
 kernel body), and stores the final state once. So any model and any pulse runs here,
 with the noise of the same counter-based generator as every other solver.
 
 Derivatives: the kernel has a custom JVP whose tangent is the JVP of the same steps in
-XLA (:func:`~spinjax._fused.heun.run_steps`), recomputed from the launch's initial
+XLA (`run_steps`), recomputed from the launch's initial
 state with the same noise; that tangent is linear and transposable, so ``jax.grad``
 works too. Memory is bounded by the launch length, which the caller chooses (the
-segments of :class:`spinjax.FusedHeun`).
+segments of [`spinjax.FusedHeun`][]).
 
 Which array is per junction: a leaf whose leading axis has the array's length N
 (after broadcasting the state); every other leaf (a scalar, a field vector of shape
@@ -125,7 +125,7 @@ def monitors_fit_the_kernel(states, n: int) -> bool:
 def fused_launch(model, drive, increments, k0, k1, m, states, start, *, n_steps: int,
                  t0: float, dt: float, monitors: tuple, monitor_every: int, block: int,
                  num_warps: int, interpret: bool):
-    """:func:`pallas_steps` with the custom JVP described in the module docstring;
+    """`pallas_steps` with the custom JVP described in the module docstring;
     differentiable in the arrays of `model`, `drive`, `m` and the monitors' floating
     states."""
     dynamic, static = eqx.partition((model, drive, increments, monitors),

@@ -1,4 +1,4 @@
-r"""`FusedHeun`: the fused fixed-step solver of :func:`spinjax.simulate`."""
+r"""`FusedHeun`: the fused fixed-step solver of [`spinjax.simulate`][]."""
 
 import math
 
@@ -17,10 +17,10 @@ BACKENDS = ("auto", "pallas", "xla")
 class FusedHeun(eqx.Module):
     r"""The stochastic Heun scheme with renormalization, as fused loops of whole steps.
 
-    The same equation, scheme and noise as :class:`spinjax.NormalizedHeun` (the diffrax
+    The same equation, scheme and noise as [`spinjax.NormalizedHeun`][] (the diffrax
     path): every field and torque term of the model and every drive (constants and
     pulses, read at each step's own times) are evaluated inside the loop body
-    (:mod:`spinjax._fused.heun`), and the increment of junction $i$ at step $j$ comes
+    (`spinjax._fused.heun`), and the increment of junction $i$ at step $j$ comes
     from the same counter-based generator, so the same call on either solver gives the
     same trajectory (to rounding). What differs is the loop: one ``lax.fori_loop`` of
     steps (``backend="xla"``, one fused loop over the junctions per step) or a Pallas

@@ -36,7 +36,7 @@ class AbstractPulse(eqx.Module):
         samples), with the shape of the value (one bound per junction), or None where no
         bound is known. Exact for a piecewise-linear pulse (the largest value at a corner
         inside the interval or at an end); subclasses of other shapes override it. The
-        step-size check of :func:`spinjax.simulate` uses it to cover the whole drive."""
+        step-size check of [`spinjax.simulate`][] uses it to cover the whole drive."""
         c = self.corners()
         return None if c is None else _max_at(self, t0, t1, c)
 
@@ -89,7 +89,7 @@ class Sequence(Sum):
 
     The value is their sum; construction checks (for concrete timings) that each
     pulse's support ends before the next one's begins, and raises
-    :class:`spinjax.InvalidParameterError` naming the two pulses otherwise.
+    [`spinjax.InvalidParameterError`][] naming the two pulses otherwise.
     """
 
     def __check_init__(self):

@@ -74,7 +74,7 @@ class Trapezoid(AbstractPulse):
 
 def rectangular(amplitude, start_s, width_s, edge_s=0.0) -> Trapezoid:
     """A rectangular pulse of duration `width_s` (s) from `start_s` (s), with linear
-    edges of `edge_s` (s) each (0: ideal steps); a :class:`Trapezoid`."""
+    edges of `edge_s` (s) each (0: ideal steps); a [`Trapezoid`][spinjax.Trapezoid]."""
     return Trapezoid(amplitude, start_s, width_s, edge_s, edge_s)
 
 

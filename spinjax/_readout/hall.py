@@ -142,8 +142,9 @@ def harmonic_voltages(t_s: Float[ArrayLike, " T"], current_A: Float[ArrayLike, "
     $$V_{1\omega} = X_1 = I_0 R_0, \qquad V_{2\omega} = -Y_2 = \tfrac12 I_0^2\,\frac{dR}{dI},$$
 
     the convention of Hayashi et al., PRB 89, 144425 (2014) and Avci et al., PRB 90,
-    224427 (2014) (the $-\cos 2\omega t$ component). Arguments as :func:`lock_in`;
-    `current_A` and `resistance_ohm` are sampled at the same times `t_s`.
+    224427 (2014) (the $-\cos 2\omega t$ component). Arguments as
+    [`lock_in`][spinjax.lock_in]; `current_A` and `resistance_ohm` are sampled at the same
+    times `t_s`.
 
     **Returns:** `(V_1w, V_2w)` in V, each shape (*N,).
     """

@@ -61,7 +61,7 @@ class TMR(eqx.Module):
         antiparallel side), else 0, as int32 of shape (*N,).
 
         A concrete `threshold_ohm` outside $(R_P, R_{AP}(V))$ raises
-        :class:`spinjax.InvalidParameterError` (it could never tell the states apart).
+        [`spinjax.InvalidParameterError`][] (it could never tell the states apart).
         """
         threshold = jnp.asarray(threshold_ohm)
         if not any(isinstance(x, jax.core.Tracer) for x in (threshold, self.r_p_ohm,

@@ -30,12 +30,12 @@ class AbstractTorque(eqx.Module):
     $\mathbf H_\tau = a\, \mathbf m\times\mathbf p$, a field-like torque
     $-\gamma_0 b\, \mathbf m\times\mathbf p$ is $\mathbf H_\tau = b\,\mathbf p$. The
     explicit Landau-Lifshitz form (with its $1/(1+\alpha^2)$ and the $\alpha$ cross
-    terms) then follows for all terms at once in :func:`spinjax.llg_rhs`.
+    terms) then follows for all terms at once in [`spinjax.llg_rhs`][].
     Torques are not conservative and have no energy.
     """
 
     inputs_used: ClassVar[tuple[str, ...]] = ()
-    """The names of the :class:`spinjax.Inputs` the torque reads (checked by simulate)."""
+    """The names of the [`spinjax.Inputs`][] the torque reads (checked by simulate)."""
 
     @abc.abstractmethod
     def field(self, m: Magnetization, layer: FreeLayer, inputs: Inputs) -> Vector:

@@ -13,15 +13,15 @@ class BiasDrivenSTT(AbstractTorque):
     r"""Slonczewski STT from the tunnelling current of the barrier voltage $V(t)$.
 
     A voltage on an MTJ does two things: it changes the interfacial anisotropy (VCMA,
-    :class:`spinjax.VCMAAnisotropy`) and it drives a current through the junction's
+    [`spinjax.VCMAAnisotropy`][]) and it drives a current through the junction's
     state- and bias-dependent resistance,
 
     $$J(\mathbf m, V) = \frac{V}{R(\theta, V)\, A}, \qquad
       \cos\theta = \mathbf m\cdot\mathbf p,$$
 
-    with $R(\theta, V)$ from the :class:`spinjax.TMR` readout and $A$ the free layer's
+    with $R(\theta, V)$ from the [`spinjax.TMR`][] readout and $A$ the free layer's
     area. That current exerts the spin-transfer torque of `stt` (see
-    :class:`spinjax.SlonczewskiSTT`); $V > 0$ gives $J > 0$, which favours
+    [`spinjax.SlonczewskiSTT`][]); $V > 0$ gives $J > 0$, which favours
     $\mathbf m \parallel \mathbf p$. Reading with a voltage therefore disturbs the state
     it reads (read disturb), and a VCMA write also carries an STT contribution, both
     evaluated along the trajectory. The reference direction of the readout is the
@@ -29,9 +29,9 @@ class BiasDrivenSTT(AbstractTorque):
 
     **Fields:**
 
-    - `stt`: the :class:`spinjax.SlonczewskiSTT` (polarization, asymmetry, field-like
+    - `stt`: the [`spinjax.SlonczewskiSTT`][] (polarization, asymmetry, field-like
       ratio); its `polarizer` is used.
-    - `tmr`: the :class:`spinjax.TMR` giving $R(\theta, V)$ in Ohm.
+    - `tmr`: the [`spinjax.TMR`][] giving $R(\theta, V)$ in Ohm.
     """
 
     inputs_used = ("voltage_V",)

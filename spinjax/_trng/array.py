@@ -5,16 +5,16 @@ into reset, noise and drift keys):
 
 1. reset: $\mathbf m \leftarrow \mathbf m_\mathrm{eq}$, the zero-temperature minimum of
    the parallel well at zero drive (found once per run by a damped $T = 0$ relaxation
-   with $\alpha = 1$); a junction whose reset fails (:class:`IncompleteReset`) stays
-   in the well it was left in ($\mathbf m\cdot\hat u$ of the previous final state,
-   $\hat u$ the easy axis) and starts from that well's $T = 0$ minimum (it relaxes
-   during the failed reset). The reset is taken as much stronger than the thermal field, so the
-   write starts from the bottom of the well and the thermal field acts during the
-   simulated window only;
-2. write: :func:`spinjax.simulate` over the window $[0, t_1]$ of the
-   :class:`CycleSchedule`, drive $V(t)$ = the schedule's pulse at amplitude
-   $A_n + \delta V_{n,i}$ (feedback and drift), at temperature $T_n$ (heating);
-3. read: $b_{n,i}$ = :meth:`spinjax.devices.MTJ.read` at the schedule's read bias
+   with $\alpha = 1$); a junction whose reset fails
+   ([`IncompleteReset`][spinjax.trng.IncompleteReset]) stays in the well it was left in
+   ($\mathbf m\cdot\hat u$ of the previous final state, $\hat u$ the easy axis) and starts
+   from that well's $T = 0$ minimum (it relaxes during the failed reset). The reset is taken
+   as much stronger than the thermal field, so the write starts from the bottom of the well
+   and the thermal field acts during the simulated window only;
+2. write: [`spinjax.simulate`][] over the window $[0, t_1]$ of the
+   [`CycleSchedule`][spinjax.trng.CycleSchedule], drive $V(t)$ = the schedule's pulse at
+   amplitude $A_n + \delta V_{n,i}$ (feedback and drift), at temperature $T_n$ (heating);
+3. read: $b_{n,i}$ = [`spinjax.devices.MTJ.read`][] at the schedule's read bias
    (midpoint threshold), then stuck junctions forced to their value.
 
 Optional feedback holds the array at a target probability $p^*$ by integral control
@@ -48,7 +48,7 @@ from .schedule import CycleSchedule
 
 
 class TRNGRun(eqx.Module):
-    """The result of :func:`run_trng`.
+    """The result of [`run_trng`][spinjax.trng.run_trng].
 
     **Fields:** `bits` uint8 (cycles, N); `amplitude_V` the shared amplitude of each
     cycle (cycles,), V; `temperature_K` of each cycle (cycles,), K; `m` the final
@@ -120,9 +120,10 @@ def reset_state(device, shape, dtype=jnp.float32, t_s=0.5e-9, dt_s=2e-12, well=1
 
 def reset_start(m, m_eq, m_op, u, reset: IncompleteReset | None, key):
     r"""Where a write starts after the reset: the reset well's $T = 0$ minimum `m_eq`,
-    or, for a junction whose reset failed (:class:`IncompleteReset`), the minimum of the
-    well the previous write left it in (`m_eq` or `m_op`, by the sign of
-    $\mathbf m\cdot\hat u$, `u` the easy axis). Shapes (*N, 3)."""
+    or, for a junction whose reset failed
+    ([`IncompleteReset`][spinjax.trng.IncompleteReset]), the minimum of the well the
+    previous write left it in (`m_eq` or `m_op`, by the sign of $\mathbf m\cdot\hat u$, `u`
+    the easy axis). Shapes (*N, 3)."""
     if reset is None:
         return m_eq
     carried = jnp.where((m @ u > 0)[..., None], m_eq, m_op)
@@ -143,7 +144,7 @@ def write_cycle(device, schedule: CycleSchedule, m_start, amplitude_V, key,
     junction) and the read that follows: returns ``(bits, m_final)``. Junctions that
     differ only along the first `common_noise_axes` axes share their thermal noise
     (antithetic pairs for the gradient estimators). `pulse` replaces the schedule's
-    pulse (then `amplitude_V` is unused; e.g. a :class:`spinjax.Trapezoid` whose width
+    pulse (then `amplitude_V` is unused; e.g. a [`spinjax.Trapezoid`][] whose width
     is a traced parameter) and `t1_s` the schedule's window (s, a whole number of
     ``schedule.dt_s``; it must cover the pulse and its settling)."""
     model = device.model if model is None else model
@@ -199,9 +200,9 @@ def run_trng(device, schedule: CycleSchedule, key: PRNGKeyArray, amplitude_V, *,
 
     **Arguments:**
 
-    - `device`: a :class:`spinjax.devices.MTJ` whose parameters are scalars or arrays
+    - `device`: a [`spinjax.devices.MTJ`][] whose parameters are scalars or arrays
       of shape (junctions,) (device-to-device variation).
-    - `schedule`: the :class:`CycleSchedule` (timing, dt, read bias).
+    - `schedule`: the [`CycleSchedule`][spinjax.trng.CycleSchedule] (timing, dt, read bias).
     - `key`: a JAX PRNG key; cycle $n$ uses ``fold_in(split(key)[0], n)`` (same key, same bits).
     - `amplitude_V`: the write pulse amplitude in V (shared by the array).
     - `cycles`, `junctions`: integers >= 1.
@@ -211,8 +212,8 @@ def run_trng(device, schedule: CycleSchedule, key: PRNGKeyArray, amplitude_V, *,
     - `noise`: the thermal increments' law (two-point by default: weak order 1, the
       right switching probabilities, about 2x faster on a CPU than Gaussian).
 
-    Returns a :class:`TRNGRun`; its `bits` have shape (cycles, junctions), one
-    sLLG outcome each.
+    Returns a [`TRNGRun`][spinjax.trng.TRNGRun]; its `bits` have shape (cycles, junctions),
+    one sLLG outcome each.
     """
     _check_sizes(cycles=cycles, junctions=junctions)
     if not isinstance(schedule, CycleSchedule):

@@ -1,14 +1,15 @@
 r"""The write pulse of a TRNG array for a target probability, by gradient.
 
-:func:`cycle_outcome` is one reset-write-read cycle as an outcome for
-:func:`spinjax.smoothed_probability`: junctions start at the bottom of the reset well
-(as in :func:`spinjax.trng.run_trng`), antithetic pairs share their thermal noise, and
-the parameters are the amplitude and, optionally, the plateau width.
-:func:`tune_amplitude_by_gradient` drives it to a target $p^*$ with
-:func:`spinjax.tune_to_probability` (Gauss-Newton steps on the smoothed probability
-through optax, the amplitude kept inside $[lo, hi]$ by a :class:`spinjax.Bounded`
-transform): the calibration of paper A's array, in a few steps where bisection
-(:func:`spinjax.trng.tune_amplitude`) takes about fourteen.
+[`cycle_outcome`][spinjax.trng.cycle_outcome] is one reset-write-read cycle as an outcome
+for [`spinjax.smoothed_probability`][spinjax.estimators.smoothed_probability]: junctions
+start at the bottom of the reset well (as in [`spinjax.trng.run_trng`][]), antithetic pairs
+share their thermal noise, and the parameters are the amplitude and, optionally, the plateau
+width. [`tune_amplitude_by_gradient`][spinjax.trng.tune_amplitude_by_gradient] drives it to
+a target $p^*$ with [`spinjax.tune_to_probability`][spinjax.design.tune_to_probability]
+(Gauss-Newton steps on the smoothed probability through optax, the amplitude kept inside
+$[lo, hi]$ by a [`spinjax.Bounded`][spinjax.design.Bounded] transform): the calibration of
+paper A's array, in a few steps where bisection ([`spinjax.trng.tune_amplitude`][]) takes
+about fourteen.
 """
 
 import math
@@ -75,9 +76,10 @@ def tune_amplitude_by_gradient(device, schedule: CycleSchedule, key, target: flo
     `target`, searched in [`lo_V`, `hi_V`] from its middle; `scale_V` is the smoothing
     width of the gradient estimator; `tol` the accepted $|P - p^*|$ of the running
     estimate. The default `tol` of 0.01 is $1/\sqrt{\text{bits}}$ for only $10^4$
-    bits: for a longer stream use :func:`spinjax.trng.tune_amplitude` with `bits`,
+    bits: for a longer stream use [`spinjax.trng.tune_amplitude`][] with `bits`,
     which verifies the bias and says which XOR depth the stream needs. Raises
-    :class:`spinjax.DesignFailed` when the target is out of reach in that range."""
+    [`spinjax.DesignFailed`][spinjax.design.DesignFailed] when the target is out of reach in
+    that range."""
     check_real("target", target, 0.0, 1.0, closed_lo=False, closed_hi=False)
     check_ordered(("lo_V", "hi_V"), (lo_V, hi_V), unit="V")
     check_int("n_pairs", n_pairs, 1, MAX_COUNT // 2)

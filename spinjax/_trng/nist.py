@@ -42,8 +42,10 @@ class NistReport(dict):
     ran), and beside it the tests that did not apply.
 
     **Attributes:** `n_bits`; `not_applicable` ``{test: reason}`` (the bits it needs
-    and the section of SP 800-22 rev. 1a that says so); :meth:`p_value` (``None`` for
-    a test that did not apply); :meth:`failures`, :meth:`summary`, :meth:`to_json`.
+    and the section of SP 800-22 rev. 1a that says so);
+    [`p_value`][spinjax.trng.NistReport.p_value] (``None`` for a test that did not apply);
+    [`failures`][spinjax.trng.NistReport.failures],
+    [`summary`][spinjax.trng.NistReport.summary], `to_json`.
     """
 
     def __init__(self, pvalues: dict, not_applicable: dict, n_bits: int):
@@ -80,9 +82,9 @@ def nist_pvalues(bits) -> NistReport:
     array read in parallel and serialized), with the parameters of the NIST reference
     (block 128, m = 10 and 16, M = 500, template length 9).
 
-    Returns a :class:`NistReport`: the p-values of the tests that apply to that many
-    bits, and for each other test (``report.not_applicable``) the reason, with the
-    minimum length from SP 800-22 rev. 1a section 2 (random excursions and its variant
+    Returns a [`NistReport`][spinjax.trng.NistReport]: the p-values of the tests that apply
+    to that many bits, and for each other test (``report.not_applicable``) the reason, with
+    the minimum length from SP 800-22 rev. 1a section 2 (random excursions and its variant
     also when the walk has fewer than 500 cycles, as the suite reports). A p-value the
     suite returns outside [0, 1] or NaN is not counted either. The non-overlapping
     template test is not run, since ``sp80022suite`` ships no template files. Requires

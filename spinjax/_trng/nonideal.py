@@ -1,12 +1,14 @@
 r"""Non-idealities of a junction-array TRNG, each a switch passed to
-:func:`run_trng` (``None``: ideal).
+[`run_trng`][spinjax.trng.run_trng] (``None``: ideal).
 
-- :class:`IncompleteReset`: the reset of a junction fails with probability $r$ and the
-  previous cycle's state is carried into the write.
-- :class:`Heating`: the array warms with the duty cycle of the write pulses.
-- :class:`Drift`: the write voltage seen by each junction random-walks from cycle to
-  cycle (equivalently a drift of $K_{i0}$).
-- :class:`StuckJunctions`: a fraction of the junctions always reads one value.
+- [`IncompleteReset`][spinjax.trng.IncompleteReset]: the reset of a junction fails with
+  probability $r$ and the previous cycle's state is carried into the write.
+- [`Heating`][spinjax.trng.Heating]: the array warms with the duty cycle of the write
+  pulses.
+- [`Drift`][spinjax.trng.Drift]: the write voltage seen by each junction random-walks from
+  cycle to cycle (equivalently a drift of $K_{i0}$).
+- [`StuckJunctions`][spinjax.trng.StuckJunctions]: a fraction of the junctions always reads
+  one value.
 """
 
 import math
@@ -38,7 +40,7 @@ class IncompleteReset(eqx.Module):
 
     which vanishes at $p_+ = p_- = 1/2$ (a toggle at $p = 1/2$ forgets the start) and is
     $r(1 - 2p)$ for a symmetric write ($p_+ = p_- = p$); see
-    :func:`incomplete_reset_correlation`.
+    [`incomplete_reset_correlation`][spinjax.trng.incomplete_reset_correlation].
     """
 
     probability: float
@@ -51,8 +53,9 @@ class IncompleteReset(eqx.Module):
 
 
 def incomplete_reset_correlation(r, p_plus, p_minus=None):
-    """The predicted lag-1 correlation $r(1 - p_+ - p_-)$ of :class:`IncompleteReset`
-    (dimensionless; `p_minus` defaults to `p_plus`)."""
+    """The predicted lag-1 correlation $r(1 - p_+ - p_-)$ of
+    [`IncompleteReset`][spinjax.trng.IncompleteReset] (dimensionless; `p_minus` defaults to
+    `p_plus`)."""
     p_minus = p_plus if p_minus is None else p_minus
     for name, v in (("r", r), ("p_plus", p_plus), ("p_minus", p_minus)):
         if isinstance(v, (int, float)):   # a concrete number; arrays pass through
@@ -68,9 +71,9 @@ class Heating(eqx.Module):
 
     a first-order thermal response of time constant `tau_cycles` $\tau$ (in cycles) to
     the mean power, whose steady rise is `rise_at_full_duty_K` $\Delta T_\mathrm{full}$
-    (K) times $D$ (:attr:`CycleSchedule.duty`). $T_0$ is the device's temperature. A
-    hotter junction has a larger thermal field and a lower barrier, so $p$ drifts over
-    the first $\tau$ cycles.
+    (K) times $D$ ([`CycleSchedule.duty`][spinjax.trng.CycleSchedule.duty]). $T_0$ is the
+    device's temperature. A hotter junction has a larger thermal field and a lower barrier,
+    so $p$ drifts over the first $\tau$ cycles.
     """
 
     rise_at_full_duty_K: float

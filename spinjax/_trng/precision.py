@@ -27,7 +27,7 @@ MAX_XOR = 64
 
 @dataclasses.dataclass(frozen=True)
 class TuneResult:
-    """The result of :func:`spinjax.trng.tune_amplitude` with `bits` given.
+    """The result of [`spinjax.trng.tune_amplitude`][] with `bits` given.
 
     **Fields:** `amplitude_V` (V; also ``float(result)``); `target`; `p`, `p_se` the
     verified probability of a 1 and its standard error, from `verify_writes` writes;
@@ -83,8 +83,8 @@ def xor_depth(bias_bound: float, bits: int) -> int | None:
 
 def precision_report(amplitude_V: float, ones: int, writes: int, target: float,
                      bits: int) -> TuneResult:
-    """The :class:`TuneResult` of `ones` ones in `writes` verification writes at
-    `amplitude_V` (V), for a tuning to `target` that is to deliver `bits` bits."""
+    """The [`TuneResult`][spinjax.trng.TuneResult] of `ones` ones in `writes` verification
+    writes at `amplitude_V` (V), for a tuning to `target` that is to deliver `bits` bits."""
     if writes < 1 or not 0 <= ones <= writes:
         raise InvalidParameterError(f"ones = {ones} of writes = {writes}: need 0 <= ones "
                                     "<= writes and writes >= 1.")

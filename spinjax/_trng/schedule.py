@@ -6,24 +6,24 @@ One cycle of a junction-array TRNG is
    parallel (+ easy axis) well;
 2. **write window** $[0, t_1]$: a voltage pulse $V(t)$ of amplitude $A$ on the barrier,
    then the pulse-free settling time in which $\mathbf m$ falls into a well; this window
-   is what :func:`spinjax.simulate` integrates, with the Brown thermal field on;
+   is what [`spinjax.simulate`][] integrates, with the Brown thermal field on;
 3. **read** (duration $t_\mathrm{read}$): a TMR threshold read at bias
-   $V_\mathrm{read}$ (:meth:`spinjax.devices.MTJ.read`), bit 1 on the antiparallel side.
+   $V_\mathrm{read}$ ([`spinjax.devices.MTJ.read`][]), bit 1 on the antiparallel side.
 
 The cycle time is $t_\mathrm{cycle} = t_\mathrm{reset} + t_1 + t_\mathrm{read}$ and one
 junction delivers $1/t_\mathrm{cycle}$ raw bits per second.
 
 Two write schemes share this timing:
 
-- **precessional** (:func:`precessional_schedule`): a pulse of half a precession
-  period about the in-plane bias field, $t_w = \pi/(\gamma_0 H_x)$, at an amplitude
-  near the switching threshold, so that thermal noise decides whether $\mathbf m$
-  ends on the $-\hat z$ side; $p(A)$ is a sigmoid that must be tuned
-  (:func:`spinjax.trng.tune_amplitude` style bisection, ``_trng/tune.py``).
-- **release** (:func:`release_schedule`): a long pulse above the voltage at which
-  $K_\mathrm{eff}(V) = K_i(V)/t_F - \mu_0 M_s^2 N_z/2$ changes sign, so that the
-  barrier is gone and $\mathbf m$ relaxes towards the in-plane bias $H_x\hat x$; at the
-  release $\hat x$ is a saddle and $\mathbf m$ falls to $\pm\hat z$. The energy, the
+- **precessional** ([`precessional_schedule`][spinjax.trng.precessional_schedule]): a pulse
+  of half a precession period about the in-plane bias field, $t_w = \pi/(\gamma_0 H_x)$, at
+  an amplitude near the switching threshold, so that thermal noise decides whether
+  $\mathbf m$ ends on the $-\hat z$ side; $p(A)$ is a sigmoid that must be tuned
+  ([`spinjax.trng.tune_amplitude`][] style bisection, ``_trng/tune.py``).
+- **release** ([`release_schedule`][spinjax.trng.release_schedule]): a long pulse above the
+  voltage at which $K_\mathrm{eff}(V) = K_i(V)/t_F - \mu_0 M_s^2 N_z/2$ changes sign, so
+  that the barrier is gone and $\mathbf m$ relaxes towards the in-plane bias $H_x\hat x$; at
+  the release $\hat x$ is a saddle and $\mathbf m$ falls to $\pm\hat z$. The energy, the
   isotropic thermal noise and $\hat x$ are invariant under the rotation by $\pi$ about
   $\hat x$, which exchanges $+\hat z$ and $-\hat z$, so $p = 1/2$ *if* the state at
   release has forgotten the reset (a hold of several damping times
@@ -60,7 +60,7 @@ def _bias_field_x(device) -> float:
 class CycleSchedule(eqx.Module):
     r"""The timing of one cycle (all times in s, Python floats: they set the step count).
 
-    The write pulse is a :class:`spinjax.Trapezoid` from ``start_s`` with linear edges
+    The write pulse is a [`spinjax.Trapezoid`][] from ``start_s`` with linear edges
     ``edge_s`` and plateau ``width_s``; the simulated window ends ``settle_s`` after
     the falling edge, $t_1 = t_\mathrm{start} + 2 t_\mathrm{edge} + t_w +
     t_\mathrm{settle}$, rounded up to a whole number of steps ``dt_s``.
@@ -134,7 +134,8 @@ def precessional_schedule(device, *, edge_s=30e-12, start_s=20e-12, settle_s=1.5
     $\mathbf m$ for 27 % of the junctions at $p = 1/2$ (the read samples a precession
     still crossing the threshold), 1 % after 1.5 ns and 0.2 % after 2 ns (vcma_mtj,
     measured, 2e4 junctions). Other keywords
-    (`reset_s`, `read_s`, `read_voltage_V`) go to :class:`CycleSchedule`."""
+    (`reset_s`, `read_s`, `read_voltage_V`) go to
+    [`CycleSchedule`][spinjax.trng.CycleSchedule]."""
     if width_s is None:
         edge = check_real("edge_s", edge_s, 0.0, unit="s")
         half = math.pi / (GAMMA0 * _bias_field_x(device))

@@ -34,7 +34,7 @@ def switching_probability(device, schedule: CycleSchedule, key: PRNGKeyArray,
     r"""The fraction of writes that read 1 at each amplitude (V) of `amplitudes_V`
     (shape (A,)), each from `junctions` writes starting at the $T = 0$ minimum of the
     `well` (+1: the reset state, where this is $\hat p_+(A)$; -1: the other well, where
-    it is $1 - \hat p_-(A)$): one :func:`spinjax.simulate` over (A, junctions)
+    it is $1 - \hat p_-(A)$): one [`spinjax.simulate`][] over (A, junctions)
     junctions. Device parameters broadcast over the last axis."""
     if isinstance(well, bool) or well not in (1, -1):
         raise InvalidParameterError(f"well = {well!r}; valid values are +1 and -1.")
@@ -116,16 +116,16 @@ def tune_amplitude(device, schedule: CycleSchedule, key: PRNGKeyArray, target: f
 
     With `bits` (the number of bits the tuned array is to deliver) the amplitude is
     then verified on `verify_iterations` x `junctions` fresh writes (default: half the
-    averaging steps, at least `iterations`) and a :class:`TuneResult` is returned
-    (``float(result)`` is the amplitude): the measured $p$ with its standard error,
+    averaging steps, at least `iterations`) and a [`TuneResult`][spinjax.trng.TuneResult] is
+    returned (``float(result)`` is the amplitude): the measured $p$ with its standard error,
     whether the bias is shown to be below the tolerance $0.1/\sqrt{\text{bits}}$ that
     so many bits need (a bias $\epsilon$ shifts NIST's frequency statistic by
     $2\epsilon\sqrt{\text{bits}}$ sigma), and otherwise the XOR depth $k$ after which
-    the stream's bias is within it (see :mod:`spinjax._trng.precision`). Showing a bias below
+    the stream's bias is within it (see `spinjax._trng.precision`). Showing a bias below
     $0.1/\sqrt{\text{bits}}$ takes about $900 \times$ bits writes, so for large runs
     the answer is usually "XOR k = 2".
 
-    Raises :class:`spinjax.InvalidParameterError` for a target outside (0, 1), an
+    Raises [`spinjax.InvalidParameterError`][] for a target outside (0, 1), an
     empty array, or a bracket that does not contain the target.
     """
     target = check_real("target", target, 0.0, 1.0, closed_lo=False, closed_hi=False)

@@ -48,14 +48,14 @@ class HallBar(eqx.Module):
     $\boldsymbol\sigma = +\hat y$ for $J_{HM} > 0$ (spinjax's convention, the sign of
     $\xi$ carries the material, so $\xi_{DL} J > 0$ drives $\mathbf m$ toward $+\hat y$)
     and the Oersted field of a heavy metal *below* the magnet, along $-\hat y$
-    (:class:`OerstedField`).
+    ([`OerstedField`][spinjax.OerstedField]).
 
     **Fields:**
 
-    - `model`: the :class:`spinjax.SLLG` of the magnet; it must hold one
-      :class:`spinjax.SpinOrbitTorque` and may hold an :class:`OerstedField`, whose
-      $t_{HM}$ must equal `t_hm_m`.
-    - `readout`: the :class:`HallReadout`.
+    - `model`: the [`spinjax.SLLG`][] of the magnet; it must hold one
+      [`spinjax.SpinOrbitTorque`][] and may hold an [`OerstedField`][spinjax.OerstedField],
+      whose $t_{HM}$ must equal `t_hm_m`.
+    - `readout`: the [`HallReadout`][spinjax.HallReadout].
     - `width_m`, `length_m`: bar width $w$ and the length between the voltage probes, m.
     - `t_hm_m`: heavy-metal thickness $t_{HM}$ in m.
     - `rho_hm_ohm_m`, `rho_fm_ohm_m`: resistivities of the heavy metal and the magnet
@@ -85,7 +85,7 @@ class HallBar(eqx.Module):
 
     @property
     def sot(self) -> SpinOrbitTorque:
-        """The model's :class:`spinjax.SpinOrbitTorque`."""
+        """The model's [`spinjax.SpinOrbitTorque`][]."""
         return next(t for t in self.model.torques if isinstance(t, SpinOrbitTorque))
 
     def current_A(self, j_hm_A_per_m2) -> PerJunction:
@@ -99,7 +99,8 @@ class HallBar(eqx.Module):
         return current_A / self.current_A(1.0)
 
     def oersted_field_per_j(self) -> PerJunction:
-        """$H_{Oe,y}/J_{HM}$ in A/m per A/m$^2$ (0 without an :class:`OerstedField`)."""
+        """$H_{Oe,y}/J_{HM}$ in A/m per A/m$^2$ (0 without an
+            [`OerstedField`][spinjax.OerstedField])."""
         h = jnp.zeros(())
         for term in self.model.fields:
             if isinstance(term, OerstedField):

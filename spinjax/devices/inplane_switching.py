@@ -1,6 +1,6 @@
 r"""The T = 0 macrospin switching current of an in-plane magnet under damping-like SOT.
 
-Liu's $J_{c0}$ (:func:`spinjax.devices.liu_critical_current`) is where the initial
+Liu's $J_{c0}$ ([`spinjax.devices.liu_critical_current`][]) is where the initial
 state turns linearly unstable. For $M_\mathrm{eff}\gg H_k$ (every in-plane CoFeB film)
 the state it turns into is a precession orbit inside the initial well, and the magnet
 switches only when the damping-like torque pumps that orbit over the separatrix

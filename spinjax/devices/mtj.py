@@ -53,9 +53,9 @@ class MTJ(eqx.Module):
 
     **Fields:**
 
-    - `model`: the :class:`spinjax.SLLG` of the free layer (all leaves broadcast over
+    - `model`: the [`spinjax.SLLG`][] of the free layer (all leaves broadcast over
       the junction axes, so one `MTJ` is an array of devices).
-    - `tmr`: the :class:`spinjax.TMR`.
+    - `tmr`: the [`spinjax.TMR`][].
     - `t_ox_m`: barrier thickness in m, $> 0$ (capacitance).
     - `eps_r`: relative permittivity of the barrier, $> 0$ (MgO: 9.8).
     - `easy_axis`: the direction of the two stable states at zero drive.
@@ -83,7 +83,7 @@ class MTJ(eqx.Module):
         return EPS0 * self.eps_r * self.area_m2 / self.t_ox_m
 
     def resistance_ohm(self, m: Magnetization, voltage_V=0.0) -> PerJunction:
-        """$R(\\theta, V)$ in Ohm (see :class:`spinjax.TMR`)."""
+        """$R(\\theta, V)$ in Ohm (see [`spinjax.TMR`][])."""
         return self.tmr.resistance(m, voltage_V)
 
     def current_A(self, m: Magnetization, voltage_V) -> PerJunction:
@@ -92,7 +92,7 @@ class MTJ(eqx.Module):
 
     def read(self, m: Magnetization, voltage_V=0.1, threshold_ohm=None) -> jax.Array:
         """The bit of each junction (1: antiparallel side) at read bias `voltage_V`,
-        with the midpoint threshold unless one is given; see :meth:`spinjax.TMR.read`."""
+        with the midpoint threshold unless one is given; see [`spinjax.TMR.read`][]."""
         _check_voltage(voltage_V)
         if threshold_ohm is None:
             threshold_ohm = midpoint_threshold(self.tmr, voltage_V)
@@ -102,7 +102,7 @@ class MTJ(eqx.Module):
                    dt: float = 2e-12, threshold_ohm=None):
         r"""A read that disturbs: the read voltage is applied for `duration_s` while the
         junction evolves (its tunnelling current exerts STT through
-        :class:`spinjax.BiasDrivenSTT`, its VCMA lowers or raises the barrier, the
+        [`spinjax.BiasDrivenSTT`][], its VCMA lowers or raises the barrier, the
         thermal field acts), then the bit is read at that voltage. Returns
         ``(bits, m_after)``. Reading the antiparallel state with a positive voltage
         pushes it towards parallel (read disturb); the parallel state is stabilized.
@@ -161,7 +161,7 @@ class MTJ(eqx.Module):
         the well for a high barrier (an escape over a barrier $\Delta$ in `t_s` has a
         probability about $e^{-\Delta}$), and of both wells for a low one. Returns an
         array of shape (*shape, 3), in the dtype of the model's parameters.
-        `common_noise_axes` as in :func:`spinjax.simulate` (common random numbers).
+        `common_noise_axes` as in [`spinjax.simulate`][] (common random numbers).
         """
         if well not in (1, -1):
             raise InvalidParameterError(f"well = {well!r}; valid values are +1 and -1.")

@@ -18,11 +18,11 @@ def stt_mtj(*, diameter_m=40e-9, thickness_m=1.3e-9, Ms=1.1e6, alpha=0.027,
             asymmetry=1.0) -> MTJ:
     r"""A perpendicular CoFeB/MgO STT junction, written by the current of a voltage.
 
-    Free layer: a disk with interfacial anisotropy (:class:`spinjax.VCMAAnisotropy`,
+    Free layer: a disk with interfacial anisotropy ([`spinjax.VCMAAnisotropy`][],
     with a small $\xi$: every CoFeB/MgO junction has some VCMA) and spheroid
     demagnetization; the reference layer is fixed along $+\hat z$. A voltage $V$
     drives $J = V/(R(\theta, V) A)$ through the barrier; $V > 0$ favours the parallel
-    state (:class:`spinjax.BiasDrivenSTT`). The zero-temperature critical current is
+    state ([`spinjax.BiasDrivenSTT`][]). The zero-temperature critical current is
     Sun's $J_{c0} = 2 e \alpha \mu_0 M_s t_F H_{K,\mathrm{eff}} / (\hbar P)$.
 
     Where the numbers come from: the perpendicular CoFeB-MgO junction of Ikeda et al.,

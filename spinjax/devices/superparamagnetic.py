@@ -21,7 +21,7 @@ def superparamagnetic_mtj(*, diameter_m=20e-9, thickness_m=1.5e-9, Ms=1.1e6,
     Its resistance is random telegraph noise between $R_P$ and $R_{AP}$ with mean
     dwell time given by the Neel-Brown escape over $\Delta_0$ (for a high-ish barrier,
     $\tau \approx \tau_0 e^{\Delta}$ with $\tau_0 \sim 1/(\alpha\gamma_0 H_K)$). A bias
-    voltage, through its STT current (:class:`spinjax.BiasDrivenSTT`), tilts the time
+    voltage, through its STT current ([`spinjax.BiasDrivenSTT`][]), tilts the time
     spent in each state, which makes the device a p-bit: a tunable random bit whose
     mean follows a sigmoid of the bias (Camsari et al., PRX 7, 031014, 2017; Borders
     et al., Nature 573, 390, 2019).

@@ -79,9 +79,9 @@ def sample_devices(key, preset: Callable, n: int, spreads: Mapping[str, object],
     does not change the others' draws) and the preset's defaults, or `nominal`
     overrides, for the rest. Every device of the array has its own value; the result
     is one device pytree whose leaves have shape (n,), ready for one
-    :func:`spinjax.simulate` over the array. Draws that leave a parameter's physical
+    [`spinjax.simulate`][] over the array. Draws that leave a parameter's physical
     range (a negative diameter from a wide normal) raise the preset's
-    :class:`spinjax.InvalidParameterError` naming it.
+    [`spinjax.InvalidParameterError`][] naming it.
 
     Typical spreads reported for CoFeB/MgO junctions: diameter 2-5 %, thicknesses
     1-3 %, $K_i$ 1-3 %, $\xi$ 5-10 %, $\alpha$ 10-20 %, $M_s$ 2-5 %.

@@ -26,7 +26,7 @@ def vcma_mtj(*, diameter_m=60e-9, thickness_m=1.1e-9, Ms=1.1e6, alpha=0.02,
     layer in a real cell) about which $\mathbf m$ precesses once a pulse removes the
     barrier. A voltage $V$ also drives the current $V/R(\theta, V)$ through the
     barrier, whose spin-transfer torque acts with polarization $P$
-    (:class:`spinjax.BiasDrivenSTT`); positive $V$ lowers the anisotropy.
+    ([`spinjax.BiasDrivenSTT`][]); positive $V$ lowers the anisotropy.
 
     Where the numbers come from. The device of paper A (Cheng et al., Nat. Commun. 16,
     5022, 2025) was not available to us beyond its abstract; these are
@@ -43,7 +43,7 @@ def vcma_mtj(*, diameter_m=60e-9, thickness_m=1.1e-9, Ms=1.1e6, alpha=0.02,
 
     Every argument is in SI units (RA in Ohm m$^2$: 1e-9 is 1 kOhm um$^2$) and may be
     an array over the junction axes (device-to-device variation,
-    :func:`spinjax.devices.sample_devices`).
+    [`spinjax.devices.sample_devices`][]).
     """
     check_positive("vcma_mtj", diameter_m=diameter_m, ra_ohm_m2=ra_ohm_m2)
     check_finite("vcma_mtj", bias_field_A_per_m=bias_field_A_per_m)

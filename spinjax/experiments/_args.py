@@ -32,9 +32,10 @@ def broadcasts(shape, target) -> bool:
 
 
 def initial_thermal_state(device, key, shape, well, dt):
-    """:meth:`MTJ.thermal_state` for an experiment run at step `dt` (s): relaxed for
-    2 ns at the step min(dt, 1 ps), so that a step-size error of this preparation
-    (run at alpha = 1) is fixed by the `dt` the user passes; its message says so."""
+    """[`MTJ.thermal_state`][spinjax.devices.MTJ.thermal_state] for an experiment run at
+    step `dt` (s): relaxed for 2 ns at the step min(dt, 1 ps), so that a step-size error of
+    this preparation (run at alpha = 1) is fixed by the `dt` the user passes; its message
+    says so."""
     step = min(float(dt), _THERMAL_DT)
     try:
         return device.thermal_state(key, shape, well=well, dt=step,

@@ -30,9 +30,10 @@ def harmonic_hall_analytic(bar: HallBar, phi_rad, h_ext_A_per_m, j0_A_per_m2):
     $\mathbf m\parallel\mathbf H_\mathrm{ext}$ at angle $\varphi$ from the current.
 
     With $a_{DL} = \xi_{DL}\hbar/(2e\mu_0M_st_F)$ and $h$ the in-plane field per
-    current density (:meth:`HallBar.in_plane_field_per_j`), the current tilts
-    $\mathbf m$ out of plane by $\delta m_z = a_{DL}J\cos\varphi/H_\perp$ and in plane by
-    $\delta\varphi = hJ\cos\varphi/H_\parallel$, with the stiffnesses
+    current density
+    ([`HallBar.in_plane_field_per_j`][spinjax.devices.HallBar.in_plane_field_per_j]), the
+    current tilts $\mathbf m$ out of plane by $\delta m_z = a_{DL}J\cos\varphi/H_\perp$ and
+    in plane by $\delta\varphi = hJ\cos\varphi/H_\parallel$, with the stiffnesses
     $H_\perp = H + M_\mathrm{eff} + H_k\sin^2\varphi$ and
     $H_\parallel = H - H_k\cos 2\varphi$ (easy axis $\hat y$), so
 
@@ -67,8 +68,9 @@ class HarmonicHallResult:
     """Simulated and analytic harmonic Hall voltages against the field angle.
 
     `phi_rad` (A,); `v1w`, `v2w` (A,) in V from the simulated lock-in;
-    `v1w_analytic`, `v2w_analytic` (A,) from :func:`harmonic_hall_analytic`;
-    `h_ext_A_per_m`, `j0_A_per_m2`, `frequency_hz`.
+    `v1w_analytic`, `v2w_analytic` (A,) from
+    [`harmonic_hall_analytic`][spinjax.experiments.harmonic_hall_analytic]; `h_ext_A_per_m`,
+    `j0_A_per_m2`, `frequency_hz`.
     """
 
     phi_rad: np.ndarray
@@ -119,11 +121,11 @@ def harmonic_hall(bar: HallBar, phi_rad, h_ext_A_per_m: float, j0_A_per_m2: floa
     junction, `phi_rad` (A,)) saturates $\mathbf m$ along it; the HM current density
     $J_0\sin(2\pi f t)$ flows for `settle_periods` + `periods` periods; $R_{xy}(t)$ is
     sampled `samples_per_period` times a period and the lock-in
-    (:func:`spinjax.harmonic_voltages`) runs over the last `periods` periods with
-    $I(t)$ from :meth:`HallBar.current_A`. $1/f$ must be `samples_per_period` (>= 5,
-    to resolve the second harmonic) times a whole number of steps `dt`. Quasi-static
-    (comparable with the analytic formula) when $2\pi f$ is far below the relaxation rate
-    $\alpha\gamma_0(H_\perp + H_\parallel)/2$.
+    ([`spinjax.harmonic_voltages`][]) runs over the last `periods` periods with
+    $I(t)$ from [`HallBar.current_A`][spinjax.devices.HallBar.current_A]. $1/f$ must be
+    `samples_per_period` (>= 5, to resolve the second harmonic) times a whole number of
+    steps `dt`. Quasi-static (comparable with the analytic formula) when $2\pi f$ is far
+    below the relaxation rate $\alpha\gamma_0(H_\perp + H_\parallel)/2$.
     """
     phi = finite_array("phi_rad", phi_rad, unit="rad")
     h_ext_A_per_m = check_real("h_ext_A_per_m", h_ext_A_per_m, unit="A/m")

@@ -60,7 +60,7 @@ class PumpProbeResult:
       $\\boldsymbol\\sigma = +\\hat y$, $\\xi_{DL} J > 0$ drives $\\mathbf m$ toward
       $+\\hat y$).
     - `given`: what the simulation was given, for comparison: `j_c0_liu`,
-      `j_switch` (:func:`spinjax.devices.switching_current`), `h_per_j`, `xi_dl`,
+      `j_switch` ([`spinjax.devices.switching_current`][]), `h_per_j`, `xi_dl`,
       `d_umr_ohm`.
     """
 
@@ -152,7 +152,7 @@ def run_pump_probe(bar: HallBar, j_pump, widths_s, h_sweep, *, j_probe: float,
     r"""Simulate the pump-probe experiment of paper B and analyse it.
 
     Every (branch, width, pump amplitude) of the switching loops and every (branch,
-    field) of the field sweep is one junction of a single :func:`spinjax.simulate` call
+    field) of the field sweep is one junction of a single [`spinjax.simulate`][] call
     (the pulses are pytrees with per-junction amplitudes and widths, so nothing
     recompiles per amplitude). A loop branch is the set of junctions that start in the
     saturated state of that branch, $m_y = \mp 1$ (tilted by `tilt_deg` in the plane,
@@ -165,11 +165,11 @@ def run_pump_probe(bar: HallBar, j_pump, widths_s, h_sweep, *, j_probe: float,
     $+j$ (`j_probe`) for `probe_s`, then $-j$; the read is $R_{xx}$ at the end of each
     probe plateau. All times must be multiples of `slot_s` (the save interval).
 
-    Analysis (:func:`analyse_pump_probe`): the state is read from $D = R(+j) - R(-j)$
-    (the nearer of the two levels seen at the smallest $|J_p|$ of each branch);
-    $J_c^\pm$ is the midpoint between the last unswitched and the first switched pump
-    amplitude of each branch, $J_c = (|J_c^+| + |J_c^-|)/2$; with several widths
-    $J_c(\tau) = J_{c0}(1 + \tau_0/\tau)$ is fitted for $J_{c0}$ (the intrinsic
+    Analysis ([`analyse_pump_probe`][spinjax.experiments.analyse_pump_probe]): the state is
+    read from $D = R(+j) - R(-j)$ (the nearer of the two levels seen at the smallest $|J_p|$
+    of each branch); $J_c^\pm$ is the midpoint between the last unswitched and the first
+    switched pump amplitude of each branch, $J_c = (|J_c^+| + |J_c^-|)/2$; with several
+    widths $J_c(\tau) = J_{c0}(1 + \tau_0/\tau)$ is fitted for $J_{c0}$ (the intrinsic
     short-pulse law, Garello et al., APL 105, 212402, 2014). On the field sweep both
     probe polarities see the same curve $F(H_y \pm hj)$, plus the UMR offset, so
     $R_+ - R_- = 2hj\,\bar R'(H_y) + c$ with $\bar R = (R_+ + R_-)/2$: a linear fit of
@@ -181,7 +181,7 @@ def run_pump_probe(bar: HallBar, j_pump, widths_s, h_sweep, *, j_probe: float,
     (Liu et al., Science 2012), with $M_s, t_F, \alpha, H_k, M_\mathrm{eff}$ those of
     the device (measured independently in the paper). Caution: for
     $M_\mathrm{eff}\gg H_k$ a T = 0 macrospin switches near
-    $(4/\pi)J_{c0}$, not at $J_{c0}$ (:func:`spinjax.devices.switching_current`), so
+    $(4/\pi)J_{c0}$, not at $J_{c0}$ ([`spinjax.devices.switching_current`][]), so
     this conversion underestimates $|\xi_{DL}|$ there; `given` holds both currents.
 
     Paper B's text was not available to us beyond its abstract (arXiv:2002.09104): the
@@ -189,7 +189,7 @@ def run_pump_probe(bar: HallBar, j_pump, widths_s, h_sweep, *, j_probe: float,
     current-induced field shift, plus UMR), and the loop and field-shift analyses are
     the standard ones for such data, stated here so that they can be checked.
 
-    **Arguments:** `bar` (its model must hold a :class:`spinjax.Zeeman` term, which
+    **Arguments:** `bar` (its model must hold a [`spinjax.Zeeman`][] term, which
     reads the fields); `j_pump` (P,) HM current densities in A/m$^2$ of both signs,
     sorted; `widths_s` (W,) pump plateaus in s; `h_sweep` (F,) easy-axis fields in A/m
     for the branch $m_y = -1$ (mirrored for $m_y = +1$), inside the region where the
@@ -295,9 +295,9 @@ def _shift_fit(h, rp, rm, n_iter=8):
 
 def analyse_pump_probe(bar: HallBar, j_pump, widths, h_sweep, loop_d, r_plus, r_minus,
                        j_probe, h_x) -> PumpProbeResult:
-    """The analysis of :func:`run_pump_probe` on given data (see its docstring):
-    `j_pump` (P,), `widths` (W,), `h_sweep` (2, F), `loop_d` (2, W, P), `r_plus` and
-    `r_minus` (2, F), all finite."""
+    """The analysis of [`run_pump_probe`][spinjax.experiments.run_pump_probe] on given data
+    (see its docstring): `j_pump` (P,), `widths` (W,), `h_sweep` (2, F), `loop_d` (2, W, P),
+    `r_plus` and `r_minus` (2, F), all finite."""
     j_pump = finite_array("j_pump", j_pump)
     widths = finite_array("widths", widths, 0.0, "s")
     shapes = {"h_sweep": (2, None), "loop_d": (2, widths.size, j_pump.size),

@@ -2,25 +2,27 @@ r"""Fitting paper B's pump-probe data with measurement noise: estimates with unc
 
 Paper B (Y.-T. Liu, ..., C.-F. Pai, Phys. Rev. Applied 13, 044032, 2020,
 arXiv:2002.09104) reads an in-plane Hall bar by $R_{xx}$ at probe currents $\pm j$.
-:func:`add_measurement_noise` gives a simulated :class:`PumpProbeResult` Gaussian voltage
-noise of rms $\sigma_V$ per read ($\sigma_R = \sigma_V/|I_\mathrm{probe}|$, Ohm), and
-optionally a linear drift and a constant voltage offset; :func:`fit_pump_probe` recovers,
-each with a standard uncertainty:
+[`add_measurement_noise`][spinjax.experiments.add_measurement_noise] gives a simulated
+[`PumpProbeResult`][spinjax.experiments.PumpProbeResult] Gaussian voltage noise of rms
+$\sigma_V$ per read ($\sigma_R = \sigma_V/|I_\mathrm{probe}|$, Ohm), and optionally a linear
+drift and a constant voltage offset; [`fit_pump_probe`][spinjax.experiments.fit_pump_probe]
+recovers, each with a standard uncertainty:
 
-- from the **field sweep** only (:func:`fit_field_sweep`, maximum likelihood with the
-  exact macrospin equilibrium, :func:`optax.lbfgs`, covariance $=$ inverse Hessian of the
-  negative log-likelihood): the in-plane field per current density $h = H_y/J$
-  (Oersted + field-like, A/m per A/m$^2$) and the UMR amplitude $\Delta R_{UMR}$ at
-  $J_\mathrm{ref}$ (Ohm). Needs $H_k$ and $H_x$ (known); $M_\mathrm{eff}$, $\alpha$ and
+- from the **field sweep** only ([`fit_field_sweep`][spinjax.experiments.fit_field_sweep],
+  maximum likelihood with the exact macrospin equilibrium, `optax.lbfgs`, covariance $=$
+  inverse Hessian of the negative log-likelihood): the in-plane field per current density
+  $h = H_y/J$ (Oersted + field-like, A/m per A/m$^2$) and the UMR amplitude $\Delta R_{UMR}$
+  at $J_\mathrm{ref}$ (Ohm). Needs $H_k$ and $H_x$ (known); $M_\mathrm{eff}$, $\alpha$ and
   $\xi_{DL}$ do not enter ($m_z = 0$ at equilibrium).
-- from the **loops** only (:func:`switching_threshold`): the switching current densities
-  $J_c$ of both branches, with the sign of $\xi_{DL}$; with several pulse widths,
+- from the **loops** only
+  ([`switching_threshold`][spinjax.experiments.switching_threshold]): the switching current
+  densities $J_c$ of both branches, with the sign of $\xi_{DL}$; with several pulse widths,
   $J_{c0}$ from $J_c = A + B/\tau$.
 - $\xi_{DL}$ only through $J_{c0}$ and independently known $M_s, t_F, \alpha, H_k,
   M_\mathrm{eff}$ (Liu's formula); $J_c\propto\alpha/\xi_{DL}$, so $\alpha$ and
   $\xi_{DL}$ are not separately identifiable from these data. Caution: for
   $M_\mathrm{eff}\gg H_k$ the T = 0 switching current is the energy-balance one,
-  about $1.1$-$1.3\,J_{c0}$ (:func:`spinjax.devices.switching_current`), so Liu's
+  about $1.1$-$1.3\,J_{c0}$ ([`spinjax.devices.switching_current`][]), so Liu's
   conversion underestimates $|\xi_{DL}|$ by that factor.
 
 Not identified here: $H_x$ and the AMR amplitude separately (only $\Delta R\,H_x^2$ at
@@ -90,7 +92,8 @@ def _minimize(fun, x0, max_iter=50, rtol=1e-13):
 
 
 class SweepFit(NamedTuple):
-    r"""Result of :func:`fit_field_sweep` (arrays; a pytree, so `vmap` works).
+    r"""Result of [`fit_field_sweep`][spinjax.experiments.fit_field_sweep] (arrays; a
+    pytree, so `vmap` works).
 
     `theta`: $(h, R_a, \Delta R, \Delta R_{UMR}, R_e)$ in (A/m per A/m$^2$, Ohm, Ohm,
     Ohm, Ohm) and `cov` its (5, 5) covariance; `chi2` the minimum of
@@ -120,7 +123,7 @@ def fit_field_sweep(h_sweep, r_plus, r_minus, *, j_probe, h_x, h_k, sigma_ohm,
           + \frac{R_e}{2}\,\mathrm{sign}(j_p),$$
 
     $(m_x, m_y)$ the exact in-plane macrospin equilibrium under $(H_x, H + h j_p)$
-    (:func:`_equilibrium`; $R_a = \Delta R_{SMR}$, $\Delta R = \Delta R_{AMR} -
+    (`_equilibrium`; $R_a = \Delta R_{SMR}$, $\Delta R = \Delta R_{AMR} -
     \Delta R_{SMR}$ since $m_y^2 = 1 - m_x^2$), so $R_+(H) = R_-(H + 2hj) + c$ holds
     with the UMR offset $c$ ; $R_e$ absorbs any offset of $R_+ - R_-$ that is even in
     $\mathbf m$ (a thermoelectric voltage, the $\pm j$ alternation of a drift), so
@@ -129,7 +132,7 @@ def fit_field_sweep(h_sweep, r_plus, r_minus, *, j_probe, h_x, h_k, sigma_ohm,
     (R_i - \hat R_i)^2/\sigma_R^2$. Linear in $(R_a, \Delta R, \Delta R_{UMR}, R_e)$,
     these are profiled out (normal equations); the profile in $\delta = hj/H_k$ is
     started on a grid over $|\delta|\le$ `max_shift` and minimized by
-    :func:`optax.lbfgs`; $\mathrm{cov} = (\nabla^2\mathcal L)^{-1}$ (:func:`jax.hessian`)
+    `optax.lbfgs`; $\mathrm{cov} = (\nabla^2\mathcal L)^{-1}$ (`jax.hessian`)
     at the optimum, valid when the likelihood is near Gaussian (many reads).
 
     **Arguments:** `h_sweep`, `r_plus`, `r_minus` (2, F): fields (A/m) and the reads
@@ -154,7 +157,8 @@ def fit_field_sweep(h_sweep, r_plus, r_minus, *, j_probe, h_x, h_k, sigma_ohm,
 
 @jax.jit
 def _fit_sweep(h, rp, rm, jp, hx, hk, sig, j_ref, max_shift):
-    """:func:`fit_field_sweep` on arrays (compiled once per number of fields)."""
+    """[`fit_field_sweep`][spinjax.experiments.fit_field_sweep] on arrays (compiled once per
+        number of fields)."""
     F, dt = h.shape[1], h.dtype
     hh = jnp.concatenate([h, h]).ravel()                         # (+j rows, then -j rows)
     s = jnp.repeat(jnp.array([-1.0, 1.0, -1.0, 1.0], dt), F)
@@ -233,7 +237,7 @@ def switching_threshold(j_pump, d, sigma_d) -> tuple[float, float]:
 @dataclasses.dataclass(frozen=True)
 class PumpProbeFit:
     r"""Estimates from noisy pump-probe data, each with its standard uncertainty
-    (`*_sigma`, same unit); see :func:`fit_pump_probe`.
+    (`*_sigma`, same unit); see [`fit_pump_probe`][spinjax.experiments.fit_pump_probe].
 
     - `h_per_j` (A/m per A/m$^2$), `d_umr_ohm` ($\Delta R_{UMR}$ at $J_\mathrm{ref}$,
       Ohm), `offset_ohm` ($R_e$), `amr_ohm` ($\Delta R_{AMR} - \Delta R_{SMR}$), with
@@ -244,7 +248,7 @@ class PumpProbeFit:
       $J_c(\tau\to\infty)$ of $J_c = A + B/\tau$ (one width: that width's $J_c$).
     - `xi_dl_liu`: $\xi_{DL}$ by Liu's formula from `j_c0`.
     - `sigma_ohm`: the read noise used; `given`: the simulation's truth
-      (:attr:`PumpProbeResult.given`).
+      (`PumpProbeResult.given`).
     """
 
     h_per_j: float
@@ -282,12 +286,17 @@ class PumpProbeFit:
 
 def fit_pump_probe(bar: HallBar, result: PumpProbeResult, *, voltage_rms_V: float,
                    prefactor_rel_sigma: float = 0.0) -> PumpProbeFit:
-    r"""Fit noisy pump-probe data (:func:`add_measurement_noise` or measured) of `bar`.
+    r"""Fit noisy pump-probe data
+    ([`add_measurement_noise`][spinjax.experiments.add_measurement_noise] or measured) of
+    `bar`.
 
-    1. Field sweep: :func:`fit_field_sweep` with the device's $H_k$
-       (:meth:`HallBar.anisotropy_fields`), the result's $H_x$, $J_\mathrm{ref}$ of the
-       readout and $\sigma_R$ = :func:`read_noise_ohm`.
-    2. Loops: :func:`switching_threshold` per branch and width ($\sigma_D =
+    1. Field sweep: [`fit_field_sweep`][spinjax.experiments.fit_field_sweep] with the
+    device's $H_k$
+       ([`HallBar.anisotropy_fields`][spinjax.devices.HallBar.anisotropy_fields]), the
+       result's $H_x$, $J_\mathrm{ref}$ of the readout and $\sigma_R$ =
+       [`read_noise_ohm`][spinjax.experiments.read_noise_ohm].
+    2. Loops: [`switching_threshold`][spinjax.experiments.switching_threshold] per branch
+    and width ($\sigma_D =
        \sqrt2\sigma_R$); $J_c = (|J_c^{up}| + |J_c^{down}|)/2$, $\sigma_{J_c} =
        \tfrac12(\sigma_{up}^2 + \sigma_{down}^2)^{1/2}$; with $W\ge2$ widths a weighted
        least-squares line $J_c = A + B/\tau$ gives $J_{c0} = A$ and its variance.

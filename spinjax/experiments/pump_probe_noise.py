@@ -1,6 +1,6 @@
 r"""Measurement noise of paper B's pump-probe reads: Gaussian voltage noise per read, a
 linear drift and a constant voltage offset, added to clean simulated reads in the
-experiment's read order (the data that :mod:`spinjax.experiments.pump_probe_fit`
+experiment's read order (the data that `spinjax.experiments.pump_probe_fit`
 fits), and the shared checks of noise levels and data."""
 
 import jax
@@ -34,7 +34,7 @@ def _check_finite(**arrays):
 def read_noise_ohm(bar: HallBar, j_probe: float, voltage_rms_V: float) -> float:
     r"""Resistance noise per read, $\sigma_R = \sigma_V/|I|$ in Ohm, for a voltage noise
     $\sigma_V$ (V rms per read) at the probe current $I$ of HM current density `j_probe`
-    (A/m$^2$; :meth:`HallBar.current_A`)."""
+    (A/m$^2$; [`HallBar.current_A`][spinjax.devices.HallBar.current_A])."""
     _check_positive("voltage_rms_V", voltage_rms_V)
     return float(voltage_rms_V) / abs(float(bar.current_A(j_probe)))
 
@@ -74,12 +74,13 @@ def noisy_reads(key, loop_d, r_plus, r_minus, sigma_ohm, drift_ohm_per_read=0.0,
 def add_measurement_noise(result: PumpProbeResult, bar: HallBar, key, *,
                           voltage_rms_V: float, drift_ohm_per_read: float = 0.0,
                           offset_V: float = 0.0) -> PumpProbeResult:
-    r"""`result` with noisy reads (:func:`noisy_reads` with
-    $\sigma_R$ = :func:`read_noise_ohm`), re-analysed by :func:`analyse_pump_probe` so that
-    every extracted field belongs to the noisy data. `voltage_rms_V`: V rms per read,
-    $> 0$ (0.225 uV at the 0.225 mA probe of the W preset is 1 mOhm, about half the
-    UMR part of one read); `drift_ohm_per_read`: Ohm per read; `offset_V`: a constant
-    voltage offset $V_\mathrm{off}$ in V ($R_e = 2V_\mathrm{off}/|I|$)."""
+    r"""`result` with noisy reads ([`noisy_reads`][spinjax.experiments.noisy_reads] with
+    $\sigma_R$ = [`read_noise_ohm`][spinjax.experiments.read_noise_ohm]), re-analysed by
+    [`analyse_pump_probe`][spinjax.experiments.analyse_pump_probe] so that every extracted
+    field belongs to the noisy data. `voltage_rms_V`: V rms per read, $> 0$ (0.225 uV at the
+    0.225 mA probe of the W preset is 1 mOhm, about half the UMR part of one read);
+    `drift_ohm_per_read`: Ohm per read; `offset_V`: a constant voltage offset
+    $V_\mathrm{off}$ in V ($R_e = 2V_\mathrm{off}/|I|$)."""
     sigma = read_noise_ohm(bar, result.j_probe, voltage_rms_V)
     r_e = 2 * sigma * float(offset_V) / float(voltage_rms_V)
     d, rp, rm = (np.asarray(x, np.float64) for x in noisy_reads(

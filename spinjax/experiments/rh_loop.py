@@ -139,7 +139,7 @@ def rh_loop(device: MTJ, h_max_A_per_m: float, *, n: int, key, sweep_time_s: flo
     $(dH/dt)\,\tau/H_K \le 0.01$; a faster sweep gives a dynamic loop whose switching
     fields lag the static ones. Such a loop is still returned, with
     ``quasi_static = False`` and its `sweep_rate_ratio`, and a
-    :class:`SweepTooFastWarning` is issued.
+    [`SweepTooFastWarning`][spinjax.experiments.SweepTooFastWarning] is issued.
     """
     h_max = check_real("h_max_A_per_m", h_max_A_per_m, 0.0, closed_lo=False, unit="A/m")
     h_min = (-h_max if h_min_A_per_m is None else

@@ -91,11 +91,11 @@ def switching_map(device: MTJ, amplitudes, widths_s, *, n: int, key, dt: float =
     r"""$P_\mathrm{sw}$ of `n` junctions for every (width, amplitude) pair: one solve.
 
     Each junction starts in the `start_well` of the device's easy axis (drawn from
-    the Boltzmann distribution by :meth:`MTJ.thermal_state`, or `m0` of shape (n, 3)),
-    receives a trapezoidal pulse (`edge_s` rise and fall, plateau `width`) on the
-    drive `input_name` after `delay_s`, and relaxes for `settle_s`; it has switched
-    if it ends in the other well. The grid is put on the junction axes, shape
-    (widths, amplitudes, n), so one jitted :func:`spinjax.simulate` covers the map;
+    the Boltzmann distribution by [`MTJ.thermal_state`][spinjax.devices.MTJ.thermal_state],
+    or `m0` of shape (n, 3)), receives a trapezoidal pulse (`edge_s` rise and fall, plateau
+    `width`) on the drive `input_name` after `delay_s`, and relaxes for `settle_s`; it has
+    switched if it ends in the other well. The grid is put on the junction axes, shape
+    (widths, amplitudes, n), so one jitted [`spinjax.simulate`][] covers the map;
     the same n initial states are used at every grid point (common random numbers),
     each grid point has its own thermal noise. A device with variation (leaves of
     shape (n,)) is the same array of devices at every grid point.
@@ -172,7 +172,7 @@ class WriteErrorRate:
 
     `trials` is the number of junctions actually simulated: the requested number
     `trials_requested` rounded up to whole batches (the two differ when the batch size
-    does not divide it; :attr:`rounded_up` says so)."""
+    does not divide it; `rounded_up` says so)."""
 
     amplitude: float
     width_s: float
@@ -246,8 +246,9 @@ def write_error_rate(device: MTJ, amplitude, width_s, *, trials: int, key,
     """The write error rate $1 - P_\\mathrm{sw}$ from `trials` junctions, simulated in
     batches of `batch` (each its own key from ``fold_in``; memory of one batch), so
     rates down to $10^{-5}$ and below are reachable with $10^6$ trials or more.
-    Keyword arguments go to :func:`switching_map` (dt, edge_s, settle_s, input_name,
-    noise). A device with variation must have leaves of shape (batch,).
+    Keyword arguments go to [`switching_map`][spinjax.experiments.switching_map] (dt,
+    edge_s, settle_s, input_name, noise). A device with variation must have leaves of shape
+    (batch,).
 
     The trials are rounded up to whole batches: the result's `trials` is the number
     run, `trials_requested` the number asked for. `progress`, if given, is called after
