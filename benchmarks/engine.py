@@ -40,21 +40,16 @@ import functools
 import importlib.util
 import json
 import math
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from accelerator import Budget, check_device, describe_device, device_mem_mb, probe, worker_env  # noqa: E402,E501
-from readme_section import replace_section  # noqa: E402
-from scaling_report import _f, _n  # noqa: E402
-from sllg_throughput import PHYSICS, derived_physics, machine_info, peak_mem_mb, source_version  # noqa: E402,E501
+import harness as h  # noqa: E402
+from tables import describe_device, fmt as _f, fmt_n as _n  # noqa: E402
+from sllg_throughput import PHYSICS, derived_physics  # noqa: E402
 
 DT = 1e-12
 MODELS = ("affine", "vcma", "stt", "sot")
@@ -70,6 +65,7 @@ SIZES = dict(  # (N, steps) of the fused rows, the diffrax rows, the gradients, 
     quick=dict(fused=((10**3, 100),), diffrax=((10**3, 100),), grad=(10**3, 100),
                cmtj=(10**4, 100)))
 BUDGET_S = dict(gpu=250.0, cpu=360.0, quick=45.0)
+TITLE = "One engine: models x solvers"
 
 
 @functools.cache
@@ -112,10 +108,6 @@ def timed(fn, *args, repeats=3, min_s=2.0):
     return statistics.median(times), first, out
 
 
-def emit(row: dict) -> None:
-    print("ROW " + json.dumps(row), flush=True)
-
-
 def make_run(p, model, solver, n, steps):
     import jax
     import jax.numpy as jnp
@@ -145,7 +137,7 @@ def rates_worker(spec: dict, platform: str) -> None:
     """One N at a time: its rows compiled, then timed in turns, so that the rows compared
     share the same stretch of load; a row's time is its fastest call (load only slows)."""
     import jax
-    check_device(platform)
+    h.check_device(platform)
     p, done, rounds = derived_physics(PHYSICS), [], spec["rounds"]
 
     def call(run):
@@ -158,8 +150,8 @@ def rates_worker(spec: dict, platform: str) -> None:
             left = spec["deadline"] - time.time() - sum((rounds - 1) * min(t) for *_, t in group)
             guess = predict(done, model, solver, n, steps, rounds + 1)
             if left <= 0 or (guess is not None and guess > left):
-                emit(dict(row, skipped=f"budget: {max(left, 0):.0f} s left" + (
-                    f", predicted {guess:.0f} s" if guess is not None else "")))
+                h.emit(dict(row, skipped=f"budget: {max(left, 0):.0f} s left" + (
+                       f", predicted {guess:.0f} s" if guess is not None else "")))
                 continue
             try:
                 run, label = make_run(p, model, solver, n, steps)
@@ -167,7 +159,7 @@ def rates_worker(spec: dict, platform: str) -> None:
                 row.update(label=label, first_s=first, mean_mz=float(out[..., 2].mean()))
                 group.append((row, run, [second]))
             except Exception as e:  # noqa: BLE001  (a failing row is reported, not fatal)
-                emit(dict(row, error=f"{type(e).__name__}: {e}"[:400]))
+                h.emit(dict(row, error=f"{type(e).__name__}: {e}"[:400]))
         for _ in range(rounds - 1):
             if time.time() + sum(min(t) for *_, t in group) > spec["deadline"]:
                 break
@@ -178,29 +170,26 @@ def rates_worker(spec: dict, platform: str) -> None:
             row.update(seconds=best, seconds_by_round=times, compile_s=max(
                 row["first_s"] - best, 0.0), junction_steps_per_s=n * row["steps"] / best)
             done.append(row)
-            emit(row)
+            h.emit(row)
 
 
 def reset_peak(gpu: bool) -> bool:
     """Restart the count of VmHWM (CPU); False where it cannot (GPU allocator)."""
-    try:
-        return not gpu and Path("/proc/self/clear_refs").write_text("5") == 1
-    except OSError:
-        return False
+    return not gpu and h.reset_peak_mem()
 
 
 def grad_worker(spec: dict, platform: str) -> None:
     import jax
     import jax.numpy as jnp
     import spinjax as sj
-    check_device(platform)
+    h.check_device(platform)
     p, gpu, (n, steps), last = derived_physics(PHYSICS), platform == "gpu", spec["size"], 0.0
-    peak = (lambda: device_mem_mb().get("peak_gpu_mem_mb")) if gpu else peak_mem_mb
+    peak = (lambda: h.device_mem_mb().get("peak_gpu_mem_mb")) if gpu else h.peak_mem_mb
     for name in spec["models"]:
         row = dict(kind="gradient", model=name, parameter=PARAMS[name][0], n=n, steps=steps)
         left = spec["deadline"] - time.time()
         if left < last:  # the previous model's time: this one would not finish
-            emit(dict(row, skipped=f"budget: {max(left, 0):.0f} s left"))
+            h.emit(dict(row, skipped=f"budget: {max(left, 0):.0f} s left"))
             continue
         start, m0 = time.time(), jnp.tile(jnp.asarray(build(p, name)[2], jnp.float32), (n, 1))
 
@@ -222,41 +211,29 @@ def grad_worker(spec: dict, platform: str) -> None:
         except Exception as e:  # noqa: BLE001  (a failing row is reported, not fatal)
             row["error"] = f"{type(e).__name__}: {e}"[:400]
         last = time.time() - start
-        emit(row)
+        h.emit(row)
 
 
 def cmtj_worker(spec: dict) -> None:
     n, steps = spec["size"]
     row = dict(kind="rate", model="affine", solver="cmtj", n=n, steps=steps, label="cmtj")
     if importlib.util.find_spec("cmtj") is None:
-        return emit(dict(row, skipped="cmtj is not installed"))
+        return h.emit(dict(row, skipped="cmtj is not installed"))
     from sllg_throughput import make_cmtj
     run = make_cmtj(derived_physics(PHYSICS), n, steps, n)
     t, out = time.perf_counter(), run()
     sec = time.perf_counter() - t
-    emit(dict(row, junction_steps_per_s=n * steps / sec, seconds=sec,
-              mean_mz=statistics.fmean(m[2] for m in out)))
+    h.emit(dict(row, junction_steps_per_s=n * steps / sec, seconds=sec,
+                mean_mz=statistics.fmean(m[2] for m in out)))
 
 
-def run_worker(kind: str, spec: dict, platform: str, budget: Budget, log) -> list:
-    """The rows a worker printed (kept if it is stopped at the budget's end)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind,
-           "--spec", json.dumps(spec), "--platform", platform]
-    rows = []
-    with tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True,
-                                env=worker_env("cpu" if kind == "cmtj" else platform))
-        timer = threading.Timer(budget.timeout(), proc.kill)  # the budget always ends
-        timer.start()
-        for line in proc.stdout:
-            if line.startswith("ROW "):
-                rows.append(json.loads(line[4:]))
-                log(line[4:180].rstrip())
-        rc, _, _ = proc.wait(), timer.cancel(), err.seek(0)
-        tail = err.read().strip()[-600:]
-    if rc:
-        rows.append(dict(kind=kind, model=",".join(spec.get("models", ["all"])), error=(
-            "stopped at the end of the time budget" if rc == -9 else f"rc {rc}: {tail}")))
+def run_worker(kind: str, spec: dict, platform: str, budget: h.Budget, log) -> list:
+    """The rows a worker emitted (kept if it is stopped at the budget's end)."""
+    rows, failure = h.run_worker(Path(__file__).resolve(), [
+        "--worker", kind, "--spec", json.dumps(spec)], platform, budget, log=log,
+        env=h.worker_env("cpu" if kind == "cmtj" else platform))
+    if failure:
+        rows.append(dict(kind=kind, model=",".join(spec.get("models", ["all"])), error=failure))
         log(str(rows[-1]))
     return rows
 
@@ -271,10 +248,9 @@ def cases(platform: str, size: dict) -> list:
 
 def run_all(platform: str, quick: bool, budget_s: float, log) -> dict:
     t0, mode, size = time.time(), "quick" if quick else "full", SIZES["quick" * quick or platform]
-    budget = Budget(budget_s, grace=8.0 if quick else 30.0)
+    budget = h.Budget(budget_s, grace=8.0 if quick else 30.0)
     rounds = 3 if quick or platform == "gpu" else 5
-    device = probe(platform) if platform == "gpu" else None  # exits without a GPU
-    machine = dict(machine_info(mode), rounds=rounds, **({"device": device} if device else {}))
+    machine = dict(h.machine_record(mode, platform), rounds=rounds)  # exits without a GPU
     rows = run_worker("rates", dict(cases=cases(platform, size), deadline=t0 + 0.6 * budget_s,
                                     rounds=rounds), platform, budget, log)
     rows += run_worker("cmtj", dict(size=size["cmtj"]), platform, budget, log)
@@ -287,8 +263,7 @@ def run_all(platform: str, quick: bool, budget_s: float, log) -> dict:
         spec, t = dict(models=models, size=size["grad"], deadline=end), time.time()
         rows += run_worker("grad", spec, platform, budget, log)
         last = time.time() - t
-    machine.update(loadavg_end=os.getloadavg(), spinjax_end=source_version(),
-                   total_s=time.time() - t0, budget_s=budget_s)
+    h.finish_machine(machine, total_s=time.time() - t0, budget_s=budget_s)
     return dict(machine=machine, platform=platform, solvers=SOLVERS, params=PARAMS,
                 physics=PHYSICS, rows=rows)
 
@@ -348,35 +323,22 @@ def report(res: dict) -> str:
     return "\n".join(out)
 
 
-def publish(res: dict, section: str) -> None:
-    plat, g = res["platform"], "_gpu" * (res["platform"] == "gpu")
-    intro = (f"## One engine: models x solvers ({plat.upper()})\n\n`python benchmarks/"
-             f"engine.py --platform {plat} --out benchmarks/results`; see its docstring.")
-    replace_section(HERE / "README.md", f"<!-- engine{g}:start -->", f"<!-- engine{g}:end -->",
-                    section, intro)
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, no usage block
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
 def main(argv=None) -> None:
-    ap = Parser(prog="engine.py", description=__doc__.splitlines()[0])
-    ap.add_argument("--platform", choices=("cpu", "gpu"), default="cpu")
+    ap = h.parser(__doc__, quick="one small size, under a minute",
+                  budget="time budget of the run in seconds")
     ap.add_argument("--out", type=Path, help="folder of engine_<platform>.json (created)")
-    ap.add_argument("--quick", action="store_true", help="one small size, under a minute")
-    ap.add_argument("--budget-s", type=float, help="time budget of the run in seconds")
     ap.add_argument("--worker", choices=("rates", "grad", "cmtj"), help=argparse.SUPPRESS)
     ap.add_argument("--spec", type=json.loads, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         return dict(rates=rates_worker, grad=grad_worker,
                     cmtj=lambda s, _: cmtj_worker(s))[args.worker](args.spec, args.platform)
+    if h.rendered(args, report, "engine", TITLE):
+        return
     if args.out is None or args.budget_s is not None and not 0 < args.budget_s < math.inf:
         ap.error("--out FOLDER is required" if args.out is None else
                  f"--budget-s {args.budget_s} is not a positive number of seconds")
-    out, results = args.out.expanduser().resolve(), (HERE / "results").resolve()
+    out, results = args.out.expanduser().resolve(), h.RESULTS.resolve()
     in_results = out == results or results in out.parents
     if args.quick and in_results:
         ap.error(f"--quick would overwrite the full run's record in {out}; pass another --out")
@@ -384,15 +346,12 @@ def main(argv=None) -> None:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         ap.error(f"cannot use --out {args.out} as a folder: {e.strerror}")
-    os.environ["JAX_PLATFORMS"] = "cpu"  # the driver holds no device memory
+    h.use_platform("cpu")  # the driver holds no device memory
     budget_s = args.budget_s or BUDGET_S["quick" if args.quick else args.platform]
     res = run_all(args.platform, args.quick, budget_s,
                   log=lambda s: print(s, file=sys.stderr, flush=True))
-    path = out / f"engine_{args.platform}.json"
-    path.write_text(json.dumps(res, indent=1) + "\n")
-    if in_results and not args.quick:
-        publish(res, report(res))
-    print(report(res) + f"\n\n(wrote {path})")
+    h.save(res, report(res), "engine", args.platform, args.quick, TITLE,
+           out=out / f"engine_{args.platform}.json", readme=in_results and not args.quick)
 
 
 if __name__ == "__main__":

@@ -68,11 +68,9 @@ prints the section (and writes its JSON where ``--out`` says). ``--report JSON``
 the section of an existing JSON, and with ``--write-readme`` puts it in the README.
 """
 
-import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -81,11 +79,8 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from accelerator import Budget, check_device, device_mem_mb, probe, worker_env  # noqa: E402
-from gradients_report import (  # noqa: E402
-    TARGET_CASE, TARGET_MEM_MB, TARGET_RATIO, gpu_section, section, write_gpu_readme,
-    write_readme)
-from sllg_throughput import machine_info, peak_mem_mb, source_version  # noqa: E402
+import harness as h  # noqa: E402
+from gradients_report import TARGET_CASE, TARGET_MEM_MB, TARGET_RATIO, report  # noqa: E402
 
 DT = 1e-12
 AMPLITUDE_V, ALPHA = 1.05, 0.02
@@ -123,12 +118,6 @@ GPU_QUICK_VARIANTS = dict(case=(100_000, 1_000, 3), configs=("ckpt=1000", "every
 
 
 # ---------------------------------------------------------------- worker
-
-def _vm(field: str) -> float:
-    """A /proc/self/status memory field in MB."""
-    status = Path("/proc/self/status").read_text().splitlines()
-    return next(int(ln.split()[1]) for ln in status if ln.startswith(field + ":")) / 1024
-
 
 def make_loss(n: int, steps: int, config: str):
     import diffrax
@@ -172,10 +161,10 @@ def measure(mode: str, config: str, n: int, steps: int, repeats: int,
     gpu = platform == "gpu"
     row = dict(mode=mode, config=config, n=n, steps=steps)
     if gpu:
-        row["device"] = check_device(platform)
+        row["device"] = h.check_device(platform)
     if mode == "baseline":
         jnp.tile(jnp.array([0.0, 0.0, 1.0], jnp.float32), (n, 1)).block_until_ready()
-        return dict(row, peak_mem_mb=peak_mem_mb())
+        return dict(row, peak_mem_mb=h.peak_mem_mb())
     loss = make_loss(n, steps, config)
     if mode in ("gradient", "plan"):
         grad = jax.jacfwd if config == "jacfwd" else jax.grad
@@ -193,19 +182,15 @@ def measure(mode: str, config: str, n: int, steps: int, repeats: int,
         row["xla_temp_mb"] = ma.temp_size_in_bytes / 2**20
     except Exception as err:  # memory_analysis is backend-dependent
         row["xla_plan_error"] = repr(err)
-    row["compile_peak_mem_mb"] = peak_mem_mb()
+    row["compile_peak_mem_mb"] = h.peak_mem_mb()
     if gpu:
-        row["gpu_mem_before_run_mb"] = device_mem_mb().get("gpu_mem_in_use_mb")
+        row["gpu_mem_before_run_mb"] = h.device_mem_mb().get("gpu_mem_in_use_mb")
     if mode == "plan":
-        return dict(row, peak_mem_mb=peak_mem_mb(), **(device_mem_mb() if gpu else {}))
+        return dict(row, peak_mem_mb=h.peak_mem_mb(), **(h.device_mem_mb() if gpu else {}))
     # The run's own peak: reset the high-water mark after compiling (Linux >= 4.0:
     # writing 5 to clear_refs resets VmHWM to the current RSS), then read it after.
-    row["rss_before_run_mb"] = _vm("VmRSS")
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        row["hwm_reset"] = True
-    except OSError:
-        row["hwm_reset"] = False
+    row["rss_before_run_mb"] = h.vm_mb("VmRSS")
+    row["hwm_reset"] = h.reset_peak_mem()
     t0 = time.perf_counter()
     out = jax.block_until_ready(compiled(*args))
     row["first_call_s"] = time.perf_counter() - t0
@@ -215,12 +200,12 @@ def measure(mode: str, config: str, n: int, steps: int, repeats: int,
         out = jax.block_until_ready(compiled(*args))
         times.append(time.perf_counter() - t0)
     row.update(timed_s=times, median_s=statistics.median(times) if times else row["first_call_s"],
-               run_peak_mem_mb=peak_mem_mb(),
-               peak_mem_mb=max(peak_mem_mb(), row["compile_peak_mem_mb"]))
+               run_peak_mem_mb=h.peak_mem_mb(),
+               peak_mem_mb=max(h.peak_mem_mb(), row["compile_peak_mem_mb"]))
     if row["hwm_reset"]:
         row["run_mem_mb"] = row["run_peak_mem_mb"] - row["rss_before_run_mb"]
     if gpu:
-        row.update(device_mem_mb())
+        row.update(h.device_mem_mb())
     if mode == "gradient":
         row["grad_amplitude"], row["grad_alpha"] = (float(g) for g in out)
     else:
@@ -230,22 +215,13 @@ def measure(mode: str, config: str, n: int, steps: int, repeats: int,
 
 # ---------------------------------------------------------------- driver
 
-def run_worker(mode, config, n, steps, repeats, platform="cpu", timeout=None) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", mode, config, str(n),
-           str(steps), "--repeats", str(repeats), "--platform", platform]
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=worker_env(platform),
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return dict(mode=mode, config=config, n=n, steps=steps,
-                    error=f"timed out after {timeout:.0f} s")
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    if proc.returncode or not lines:
-        return dict(mode=mode, config=config, n=n, steps=steps,
-                    error=proc.stderr.strip()[-2000:])
-    return dict(json.loads(lines[-1][len("RESULT "):]), worker_wall_s=time.perf_counter() - t0,
-                loadavg=os.getloadavg()[0])
+def run_worker(mode, config, n, steps, repeats, platform="cpu", budget=None) -> dict:
+    t0, case = time.perf_counter(), dict(mode=mode, config=config, n=n, steps=steps)
+    row = h.one_row(case, *h.run_worker(Path(__file__).resolve(), [
+        "--worker", mode, config, n, steps, "--repeats", repeats], platform, budget))
+    if "error" in row:
+        return row
+    return dict(row, worker_wall_s=time.perf_counter() - t0, loadavg=os.getloadavg()[0])
 
 
 def jobs(quick: bool, platform: str = "cpu") -> list:
@@ -275,20 +251,16 @@ def jobs(quick: bool, platform: str = "cpu") -> list:
 
 
 def run_all(quick: bool, log=print, platform: str = "cpu", budget_s=None) -> dict:
-    mode = "quick" if quick else "full"
-    device = probe(platform) if platform == "gpu" else None  # exits if there is no GPU
-    machine = machine_info(mode)
-    if device:
-        machine["device"] = device
-    budget, rows = Budget(budget_s), []
+    machine = h.machine_record("quick" if quick else "full", platform)  # exits without a GPU
+    budget, rows = h.Budget(budget_s), []
     for job in jobs(quick, platform):
         if budget.expired():
             rows.append(dict(zip(("mode", "config", "n", "steps"), job[:4]),
-                             error=f"skipped: the time budget of {budget_s:.0f} s was spent"))
+                             error=f"skipped: {budget.spent()}"))
         else:
-            rows.append(run_worker(*job, platform=platform, timeout=budget.timeout()))
+            rows.append(run_worker(*job, platform=platform, budget=budget))
         log(json.dumps(rows[-1]))
-    machine.update(loadavg_end=os.getloadavg(), spinjax_end=source_version())
+    h.finish_machine(machine)
     if platform == "gpu":
         skipped = [dict(n=n, steps=s, why=f"beyond {GPU_MAX_JUNCTION_STEPS:.0e} junction-steps")
                    for n, s in (() if quick else GPU_SKIPPED)]
@@ -297,7 +269,8 @@ def run_all(quick: bool, log=print, platform: str = "cpu", budget_s=None) -> dic
                         "states (beyond the 2 GiB policy), and the recursive gradient would "
                         "take several minutes per call on this 2-core machine")
                    for n, s in (() if quick else FULL_SKIPPED)]
-    return dict(machine=machine, **({"platform": platform} if device else {}), model=dict(
+    return dict(machine=machine, **({"platform": platform} if "device" in machine else {}),
+                model=dict(
         preset="spinjax.devices.vcma_mtj(alpha=alpha)", pulse=dict(PULSE, amplitude=AMPLITUDE_V),
         alpha=ALPHA, dt_s=DT, temperature_K=300.0, noise="GaussianIncrements", dtype="float32",
         loss="mean(tanh(-m_z(t1) / 0.5))", grad_wrt=("amplitude", "alpha")),
@@ -307,51 +280,27 @@ def run_all(quick: bool, log=print, platform: str = "cpu", budget_s=None) -> dic
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small cases, about 1.5 min")
-    parser.add_argument("--platform", choices=("cpu", "gpu"), default="cpu",
-                        help="jax backend of the workers (gpu: JAX_PLATFORMS=cuda)")
-    parser.add_argument("--budget-s", type=float, default=None,
-                        help="start no worker after this many seconds (gpu default 480)")
+    parser = h.parser(__doc__, quick="small cases, about 1.5 min",
+                      budget="start no worker after this many seconds (gpu default 480)")
     parser.add_argument("--worker", nargs=4, metavar=("MODE", "CONFIG", "N", "STEPS"),
                         help="measure one case in this process and print it")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--report", type=Path, default=None,
-                        help="only print the section of an existing JSON")
-    parser.add_argument("--write-readme", action="store_true",
-                        help="with --report: also put the section in benchmarks/README.md")
     args = parser.parse_args(argv)
     if args.worker:
         mode, config, n, steps = args.worker
-        row = measure(mode, config, int(n), int(steps), args.repeats, args.platform)
-        print("RESULT " + json.dumps(row), flush=True)
-        return
-    if args.report:
-        result = json.loads(args.report.read_text())
-        gpu = result.get("platform") == "gpu"
-        text = gpu_section(result) if gpu else section(result)
-        if args.write_readme:
-            (write_gpu_readme if gpu else write_readme)(HERE / "README.md", text)
-        print(text)
+        return h.emit(measure(mode, config, int(n), int(steps), args.repeats, args.platform))
+    if h.rendered(args, report, "gradients", "Gradient cost"):
         return
     gpu = args.platform == "gpu"
-    if gpu:  # this driver process stays on the CPU backend: no GPU memory held here
-        os.environ["JAX_PLATFORMS"] = "cpu"
+    h.use_platform("cpu")  # this driver stays on the CPU backend: no GPU memory held here
     budget_s = args.budget_s if args.budget_s is not None else (480.0 if gpu else None)
     t0 = time.perf_counter()
     result = run_all(args.quick, log=lambda s: print(s, file=sys.stderr, flush=True),
                      platform=args.platform, budget_s=budget_s)
     result["machine"]["total_s"] = time.perf_counter() - t0
-    name = "gradients_gpu.json" if gpu else "gradients.json"
-    out = args.out or (None if args.quick else HERE / "results" / name)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=1) + "\n")
-    text = gpu_section(result) if gpu else section(result)
-    if not args.quick:
-        (write_gpu_readme if gpu else write_readme)(HERE / "README.md", text)
-    print(text)
+    h.save(result, report(result), "gradients", args.platform, args.quick, "Gradient cost",
+           out=args.out, quick_json=False)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ Memory: a case is skipped, with both numbers, when 1.25 x N x 200 B (130 B on a 
 ``sllg_throughput.py`` measured about 165 and 115 B per junction) exceeds
 ``MemAvailable`` (on a GPU, XLA's allocator limit).
 
-``--platform gpu``: workers with ``JAX_PLATFORMS=cuda`` (``accelerator.probe`` stops the
+``--platform gpu``: workers with ``JAX_PLATFORMS=cuda`` (``harness.probe`` stops the
 run clearly without a GPU; each worker checks its device), N up to 3e7 and 1e8, K up
 to the GPUs present, the device kind recorded, ``--budget-s`` 420 s by default.
 
@@ -54,7 +54,6 @@ import hashlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -62,11 +61,9 @@ from pathlib import Path
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from accelerator import Budget, check_device, device_mem_mb, probe, worker_env  # noqa: E402
+import harness as h  # noqa: E402
 from scaling_report import IMPL_LABEL, report, write_outputs  # noqa: E402
-from sllg_throughput import (  # noqa: E402
-    PHYSICS, _spinjax_layer, derived_physics, machine_info, make_scan, make_spinjax, peak_mem_mb,
-    source_version)
+from sllg_throughput import PHYSICS, _spinjax_layer, derived_physics, make_scan, make_spinjax  # noqa: E402,E501
 
 # (N, steps) per call: CPU ~2e7-1e8 junction-steps (~1-4 s at ~3e7/s); GPU ~0.1-2 s.
 RATE = dict(cpu=[(10**3, 20_000), (10**4, 3_000), (10**5, 500), (10**6, 50), (10**7, 5)],
@@ -111,7 +108,7 @@ def build(spec: dict, p: dict):
 def measure(spec: dict, repeats: int, p: dict, platform: str) -> dict:
     import jax
     import numpy as np
-    device, run = check_device(platform), build(spec, p)
+    device, run = h.check_device(platform), build(spec, p)
     times = []
     for _ in range(repeats + 1):  # the first call compiles
         t0 = time.perf_counter()
@@ -121,8 +118,8 @@ def measure(spec: dict, repeats: int, p: dict, platform: str) -> dict:
     timed = statistics.median(times) if times else first
     row = dict(spec, junction_steps_per_s=spec["n"] * spec["steps"] / timed, first_call_s=first,
                timed_s=times, compile_s=first - timed if times else None,
-               peak_mem_mb=peak_mem_mb(), device=device, device_count=len(jax.devices()),
-               **(device_mem_mb() if platform == "gpu" else {}))
+               peak_mem_mb=h.peak_mem_mb(), device=device, device_count=len(jax.devices()),
+               **(h.device_mem_mb() if platform == "gpu" else {}))
     if spec["impl"] != "rng":
         m = np.asarray(out)
         row.update(mean_mz=float(m[..., 2].astype(np.float64).mean()),
@@ -152,22 +149,14 @@ def run_worker(spec, repeats, physics, platform, budget, device) -> dict:
         return dict(spec, skipped=f"needs about {need / 2**30:.1f} GiB (estimate), "
                     f"{free / 2**30:.1f} GiB available")
     if budget.expired():
-        return dict(spec, skipped=f"the time budget of {budget.seconds:.0f} s was spent")
-    env = worker_env(platform)
+        return dict(spec, skipped=budget.spent())
+    env = h.worker_env(platform)
     if platform == "cpu" and spec.get("devices"):
         env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_"
                             f"count={spec['devices']}").strip()
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec),
-           "--repeats", str(repeats), "--physics", json.dumps(physics), "--platform", platform]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
-                              timeout=budget.timeout())
-    except subprocess.TimeoutExpired:
-        return dict(spec, error="timed out")
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    if proc.returncode or not lines:
-        return dict(spec, error=f"rc {proc.returncode}: " + proc.stderr.strip()[-1500:])
-    return json.loads(lines[-1][len("RESULT "):])
+    return h.one_row(spec, *h.run_worker(Path(__file__).resolve(), [
+        "--worker", json.dumps(spec), "--repeats", repeats, "--physics", json.dumps(physics)],
+        platform, budget, env=env))
 
 
 def cases(platform: str, quick: bool, big: bool, device_count: int) -> list:
@@ -184,60 +173,44 @@ def cases(platform: str, quick: bool, big: bool, device_count: int) -> list:
 
 
 def run_all(quick, big, rounds, repeats, platform, budget_s, log) -> dict:
-    device = probe(platform) if platform == "gpu" else None  # exits if there is no GPU
-    physics, machine = derived_physics(PHYSICS), machine_info("quick" if quick else "full")
-    machine.update({"device": device} if device else {})
-    budget, best = Budget(budget_s), {}
+    machine = h.machine_record("quick" if quick else "full", platform)  # exits without a GPU
+    physics, device = derived_physics(PHYSICS), machine.get("device")
+    budget, best = h.Budget(budget_s), {}
     for _ in range(rounds):  # keep the fastest pass per case: other load only slows one
         for spec in cases(platform, quick, big, device["device_count"] if device else 1):
             row = dict(run_worker(spec, repeats, physics, platform, budget, device),
                        loadavg=os.getloadavg()[0])
             log(json.dumps({k: v for k, v in row.items() if k not in ("first8", "timed_s")}))
-            key = (spec["case"], spec["impl"], spec["n"], spec.get("devices"))
-            old = best.get(key, {})
-            rates = old.get("rates_by_round", []) + [row.get("junction_steps_per_s")]
-            if row.get("junction_steps_per_s", 0) >= old.get("junction_steps_per_s", 0):
-                best[key] = row
-            best[key]["rates_by_round"] = rates
-    machine.update(loadavg_end=os.getloadavg(), spinjax_end=source_version(), rounds=rounds,
-                   repeats=repeats)
+            h.keep_fastest(best, (spec["case"], spec["impl"], spec["n"], spec.get("devices")),
+                           row)
+    h.finish_machine(machine, rounds=rounds, repeats=repeats)
     return dict(machine=machine, platform=platform, physics=physics, rows=list(best.values()))
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="tiny sizes, under a minute")
+    ap = h.parser(__doc__, quick="tiny sizes, under a minute",
+                  budget="start no worker after this many s (gpu default 420)")
     ap.add_argument("--big", action="store_true", help="add N = 1e8 on a CPU")
-    ap.add_argument("--platform", choices=("cpu", "gpu"), default="cpu")
-    ap.add_argument("--budget-s", type=float, help="start no worker after this many s "
-                    "(gpu default 420)")
     ap.add_argument("--rounds", type=int, help="passes over the cases (default 2; quick, gpu 1)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--worker", type=json.loads, help=argparse.SUPPRESS)
     ap.add_argument("--physics", type=json.loads, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help="default results/scaling[_gpu][_quick].json")
-    ap.add_argument("--report", type=Path, help="render an existing JSON")
-    ap.add_argument("--write-readme", action="store_true",
-                    help="with --report: also write the README section and the PNG")
     args = ap.parse_args(argv)
     if args.worker:
-        row = measure(args.worker, args.repeats, args.physics or derived_physics(PHYSICS),
-                      args.platform)
-        print("RESULT " + json.dumps(row), flush=True)
-        return
-    if args.report:
+        return h.emit(measure(args.worker, args.repeats, args.physics
+                              or derived_physics(PHYSICS), args.platform))
+    if args.report:  # the section of an existing JSON (and with --write-readme its PNG)
         res = json.loads(args.report.read_text())
     else:
         gpu, t0 = args.platform == "gpu", time.perf_counter()
-        os.environ["JAX_PLATFORMS"] = "cpu"  # the driver holds no device memory
+        h.use_platform("cpu")  # the driver holds no device memory
         res = run_all(args.quick, args.big, args.rounds or (1 if args.quick or gpu else 2),
                       args.repeats, args.platform,
                       args.budget_s if args.budget_s is not None else (420.0 if gpu else None),
                       log=lambda s: print(s, file=sys.stderr, flush=True))
         res["machine"]["total_s"] = time.perf_counter() - t0
-        out = args.out or HERE / "results" / f"scaling{'_gpu' * gpu}{'_quick' * args.quick}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(res, indent=1) + "\n")
+        h.write_json(args.out or h.result_path("scaling", args.platform, args.quick), res)
     section = report(res)
     if args.write_readme if args.report else not args.quick:
         write_outputs(res, section)

@@ -2,26 +2,14 @@
 
 from pathlib import Path
 
-from accelerator import describe_device
-from readme_section import replace_section
+from harness import HERE, replace_section
+from tables import describe_device, fmt as _f, fmt_n as _n, spinjax_text
 
-HERE = Path(__file__).resolve().parent
 IMPL_LABEL = dict(gaussian="(a) Gaussian noise", rademacher="(b) RademacherIncrements",
                   deterministic="(c) thermal=False", rng="(d) RNG alone (normal draws + sum)")
 # Runs before this date measured `fused_simulate` (the affine-only kernel that the one
 # engine's FusedHeun replaced) where a run now measures simulate(solver=FusedHeun()).
 ONE_ENGINE = "2026-12-05"
-MARKERS = {p: (f"<!-- scaling{s}:start -->", f"<!-- scaling{s}:end -->")
-           for p, s in (("cpu", ""), ("gpu", "_gpu"))}
-
-
-def _n(n: int) -> str:
-    e = len(str(n)) - 1
-    return f"{n // 10**e}e{e}" if n % 10**e == 0 and e > 1 else str(n)
-
-
-def _f(x, spec=".3g"):
-    return "—" if x is None else format(x, spec)
 
 
 def report(res: dict) -> str:
@@ -33,9 +21,7 @@ def report(res: dict) -> str:
         f"jax {m['jax']}, jaxlib {m['jaxlib']}, diffrax {m['diffrax']}")
     out = [f"Measured {m['date']} ({m['mode']} mode, {m['total_s'] / 60:.1f} min) on {host}. "
            f"Load average {m['loadavg_start'][0]:.2f} at the start, "
-           f"{m['loadavg_end'][0]:.2f} at the end. spinjax: {m['spinjax_start']}"
-           + ("" if m["spinjax_start"] == m["spinjax_end"] else
-              f", **{m['spinjax_end']} at the end: spinjax changed during the run**") + ".",
+           f"{m['loadavg_end'][0]:.2f} at the end. spinjax: {spinjax_text(m)}.",
            "", f"Junction-steps per second: median of {m['repeats']} timed calls after a "
            f"warm-up call, each case in a fresh process, the fastest of {m['rounds']} "
            "pass(es). Physics and method: see `scaling.py`.", "",
@@ -83,7 +69,7 @@ def report(res: dict) -> str:
         same = "—" if ref is None else "yes" if r["sha256"] == ref["sha256"] else (
             f"**no**: {r['n_diff_vs_1']} of {3 * r['n']} components differ, by at most "
             f"{r['max_abs_diff_vs_1']:.2g}" if "n_diff_vs_1" in r else
-            f"**no**: the sha256 differs" + (f" (first 8 values differ by up to {diff:.2g})"
+            "**no**: the sha256 differs" + (f" (first 8 values differ by up to {diff:.2g})"
                                                   if diff else " (the first 8 values agree)"))
         rel = ref and r["junction_steps_per_s"] / ref["junction_steps_per_s"]
         path = "fused" if r["impl"] == "fused_mesh" else "simulate"
@@ -163,6 +149,5 @@ def write_outputs(res: dict, section: str) -> None:
              f"    python benchmarks/scaling.py{flag} --quick  # under a minute\n\n"
              f"A full run writes `results/scaling{g}.json`, the section below and "
              f"`scaling{g}.png`.")
-    replace_section(HERE / "README.md", *MARKERS[res["platform"]],
-                    section + f"\n\n![scaling](scaling{g}.png)", intro)
+    replace_section(f"scaling{g}", section + f"\n\n![scaling](scaling{g}.png)", intro)
     plot(res, HERE / f"scaling{g}.png")

@@ -45,27 +45,20 @@ A full run writes ``results/sllg_throughput[_gpu].json`` and the tables between 
 tables of an existing JSON (with ``--write-readme``, into the README).
 """
 
-import argparse
-import datetime
 import importlib.util
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from accelerator import Budget, check_device, device_mem_mb, probe, worker_env  # noqa: E402
-from throughput_report import (  # noqa: E402
-    CMTJ_JUNCTIONS, CMTJ_MIN_STEPS, GPU_IMPLS, IMPLS, report, report_gpu, write_gpu_readme,
-    write_readme)
+import harness as h  # noqa: E402
+from throughput_report import CMTJ_JUNCTIONS, CMTJ_MIN_STEPS, GPU_IMPLS, IMPLS, report  # noqa: E402,E501
 
 PHYSICS = dict(Ms=1.0e6, alpha=0.01, thickness_m=1.2e-9, diameter_m=50e-9,
                temperature_K=300.0, K_i0=1.0e-3, demag=(0.0, 0.0, 1.0),
@@ -207,18 +200,11 @@ def make_cmtj(p: dict, n: int, steps: int, k: int):
 
 # ---------------------------------------------------------------- worker
 
-def peak_mem_mb() -> float:
-    """Peak resident memory of this process in MB: Linux's VmHWM, which starts afresh
-    in a new process (``ru_maxrss`` carries the parent's peak over fork and exec)."""
-    status = Path("/proc/self/status").read_text().splitlines()
-    return next(int(ln.split()[1]) for ln in status if ln.startswith("VmHWM:")) / 1024
-
-
 def measure(impl: str, n: int, steps: int, repeats: int, cmtj_k: int, physics: dict,
             platform: str = "cpu") -> dict:
     """Time one (implementation, N, steps) case in this process; see the module docstring.
     On a GPU the row also has the GPU allocator's statistics after the timed calls."""
-    device = check_device(platform) if platform == "gpu" else None
+    device = h.check_device(platform) if platform == "gpu" else None
     if impl == "cmtj":
         if importlib.util.find_spec("cmtj") is None:
             return dict(impl=impl, n=n, steps=steps, skipped="cmtj is not installed")
@@ -228,7 +214,7 @@ def measure(impl: str, n: int, steps: int, repeats: int, cmtj_k: int, physics: d
         make = dict(spinjax=make_spinjax, scan=make_scan, numpy=make_numpy,
                     spinjax_2pt=lambda *a: make_spinjax(*a, two_point=True))[impl]
         run, done = make(physics, n, steps), n
-    baseline = peak_mem_mb()
+    baseline = h.peak_mem_mb()
     t0 = time.perf_counter()
     out = run()
     first = time.perf_counter() - t0
@@ -242,7 +228,7 @@ def measure(impl: str, n: int, steps: int, repeats: int, cmtj_k: int, physics: d
     row = dict(impl=impl, n=n, steps=steps, junction_steps_per_s=done * steps / timed,
                compile_s=(first - timed) if times and impl in ("spinjax", "spinjax_2pt", "scan")
                else None,
-               peak_mem_mb=peak_mem_mb(), first_call_s=first, timed_s=times,
+               peak_mem_mb=h.peak_mem_mb(), first_call_s=first, timed_s=times,
                baseline_mem_mb=baseline, mean_mz=mz)
     if impl == "cmtj":
         row.update(junctions_run=done, note=f"extrapolated to N from {done} junction(s) x "
@@ -250,59 +236,20 @@ def measure(impl: str, n: int, steps: int, repeats: int, cmtj_k: int, physics: d
     if not times:
         row["note"] = "single call, rate includes compilation"
     if device:
-        row.update(device=device, **device_mem_mb())
+        row.update(device=device, **h.device_mem_mb())
     return row
 
 
 # ---------------------------------------------------------------- driver
 
 def run_worker(impl, n, steps, repeats, cmtj_k, physics, platform="cpu", budget=None) -> dict:
+    case = dict(impl=impl, n=n, steps=steps)
     if budget is not None and budget.expired():
-        return dict(impl=impl, n=n, steps=steps,
-                    skipped=f"the time budget of {budget.seconds:.0f} s was spent")
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", impl, str(n), str(steps),
-           "--repeats", str(repeats), "--cmtj-junctions", str(cmtj_k),
-           "--physics", json.dumps(physics), "--platform", platform]
-    timeout = budget.timeout() if budget is not None else None
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=worker_env(platform),
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return dict(impl=impl, n=n, steps=steps, error=f"timed out after {timeout:.0f} s")
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    if proc.returncode or not lines:
-        return dict(impl=impl, n=n, steps=steps, error=proc.stderr.strip()[-2000:])
-    return json.loads(lines[-1][len("RESULT "):])
-
-
-def source_version() -> str:
-    """The git commit and a sha256 of spinjax's sources: which spinjax was measured."""
-    import hashlib
-    digest = hashlib.sha256()
-    for path in sorted((HERE.parent / "spinjax").rglob("*.py")):
-        digest.update(path.read_bytes())
-    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE.parent,
-                         capture_output=True, text=True).stdout.strip()
-    return f"{git or 'unknown'} sources {digest.hexdigest()[:12]}"
-
-
-def machine_info(mode: str) -> dict:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
-                .splitlines() if ln.startswith("model name")), platform.processor())
-    mem_kb = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
-                  if ln.startswith("MemTotal"))
-
-    def version(pkg):
-        try:
-            return metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            return None
-    return dict(cpu=cpu, cores=os.cpu_count(), memory_gb=round(mem_kb / 2**20, 1),
-                platform=platform.platform(), python=platform.python_version(),
-                **{pkg: version(pkg) for pkg in ("jax", "jaxlib", "diffrax", "equinox",
-                                                  "numpy", "cmtj")},
-                date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                mode=mode, loadavg_start=os.getloadavg(), spinjax_start=source_version())
+        return dict(case, skipped=budget.spent())
+    return h.one_row(case, *h.run_worker(
+        Path(__file__).resolve(), ["--worker", impl, n, steps, "--repeats", repeats,
+                                   "--cmtj-junctions", cmtj_k, "--physics", json.dumps(physics)],
+        platform, budget))
 
 
 def run_all(quick: bool, rounds: int, log=print, platform: str = "cpu",
@@ -311,15 +258,13 @@ def run_all(quick: bool, rounds: int, log=print, platform: str = "cpu",
     passes and the fastest pass is kept per case: on a shared machine the other load
     only ever slows a pass down (every pass's rate is kept under ``rates_by_round``)."""
     mode, gpu = "quick" if quick else "full", platform == "gpu"
-    device = probe(platform) if gpu else None  # exits if there is no GPU
-    physics = derived_physics(PHYSICS)
-    machine, k = machine_info(mode), CMTJ_JUNCTIONS[mode]
+    machine = h.machine_record(mode, platform)  # exits if there is no GPU
+    physics, k = derived_physics(PHYSICS), CMTJ_JUNCTIONS[mode]
     if gpu:
-        machine["device"] = device
         cases, impls = (GPU_QUICK_CASES if quick else GPU_FULL_CASES), GPU_IMPLS
     else:
         cases, impls = (QUICK_CASES if quick else FULL_CASES), IMPLS
-    work = dict(cmtj_k=k, physics=physics, platform=platform, budget=Budget(budget_s))
+    work = dict(cmtj_k=k, physics=physics, platform=platform, budget=h.Budget(budget_s))
     best = {}
     for _ in range(rounds):
         for n, steps in cases:
@@ -327,28 +272,20 @@ def run_all(quick: bool, rounds: int, log=print, platform: str = "cpu",
                 row = dict(run_worker(impl, n, steps, 3, **work), kind="throughput",
                            loadavg=os.getloadavg()[0])
                 log(json.dumps(row))
-                old = best.get((impl, n), {})
-                rates = old.get("rates_by_round", []) + [row.get("junction_steps_per_s")]
-                if row.get("junction_steps_per_s", 0) >= old.get("junction_steps_per_s", 0):
-                    best[(impl, n)] = row
-                best[(impl, n)]["rates_by_round"] = rates
+                h.keep_fastest(best, (impl, n), row)
     rows = list(best.values())
     for steps in QUICK_MEMORY_STEPS if quick else FULL_MEMORY_STEPS:
         rows.append(dict(run_worker("spinjax", MEMORY_N[platform], steps, 0, **work),
                          kind="memory", loadavg=os.getloadavg()[0]))
         log(json.dumps(rows[-1]))
-    machine.update(loadavg_end=os.getloadavg(), spinjax_end=source_version(), rounds=rounds)
+    h.finish_machine(machine, rounds=rounds)
     return dict(machine=machine, **({"platform": platform} if gpu else {}), physics=physics,
                 rows=rows)
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small cases, about a minute")
-    parser.add_argument("--platform", choices=("cpu", "gpu"), default="cpu",
-                        help="jax backend of the workers (gpu: JAX_PLATFORMS=cuda)")
-    parser.add_argument("--budget-s", type=float, default=None,
-                        help="start no worker after this many seconds (gpu default 420)")
+    parser = h.parser(__doc__, quick="small cases, about a minute",
+                      budget="start no worker after this many seconds (gpu default 420)")
     parser.add_argument("--worker", nargs=3, metavar=("IMPL", "N", "STEPS"),
                         help="measure one case in this process and print it")
     parser.add_argument("--rounds", type=int, default=None,
@@ -358,40 +295,24 @@ def main(argv=None) -> None:
     parser.add_argument("--physics", type=json.loads, default=None)
     parser.add_argument("--out", type=Path, default=None,
                         help="default results/sllg_throughput[_gpu][_quick].json")
-    parser.add_argument("--report", type=Path, help="print the tables of an existing JSON")
-    parser.add_argument("--write-readme", action="store_true",
-                        help="with --report: also put the tables in benchmarks/README.md")
     args = parser.parse_args(argv)
     if args.worker:
         impl, n, steps = args.worker[0], int(args.worker[1]), int(args.worker[2])
         physics = args.physics or derived_physics(PHYSICS)
-        row = measure(impl, n, steps, args.repeats, args.cmtj_junctions, physics, args.platform)
-        print("RESULT " + json.dumps(row), flush=True)
-        return
-    if args.report:
-        result = json.loads(args.report.read_text())
-        gpu = result.get("platform") == "gpu"
-        section = report_gpu(result) if gpu else report(result)
-        if args.write_readme:
-            (write_gpu_readme if gpu else write_readme)(HERE / "README.md", section)
-        print(section)
+        return h.emit(measure(impl, n, steps, args.repeats, args.cmtj_junctions, physics,
+                              args.platform))
+    if h.rendered(args, report, "sllg_throughput", "SLLG throughput"):
         return
     gpu = args.platform == "gpu"
-    os.environ["JAX_PLATFORMS"] = "cpu"  # the driver holds no GPU memory
+    h.use_platform("cpu")  # the driver holds no GPU memory
     budget_s = args.budget_s if args.budget_s is not None else (420.0 if gpu else None)
     t0 = time.perf_counter()
     rounds = args.rounds or (1 if args.quick or gpu else 2)
     result = run_all(args.quick, rounds, log=lambda s: print(s, file=sys.stderr, flush=True),
                      platform=args.platform, budget_s=budget_s)
     result["machine"]["total_s"] = time.perf_counter() - t0
-    name = f"sllg_throughput{'_gpu' * gpu}{'_quick' * args.quick}.json"
-    out = args.out or HERE / "results" / name
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n")
-    section = report_gpu(result) if gpu else report(result)
-    if not args.quick:  # the README keeps the numbers of the last full run
-        (write_gpu_readme if gpu else write_readme)(HERE / "README.md", section)
-    print(section)
+    h.save(result, report(result), "sllg_throughput", args.platform, args.quick,
+           "SLLG throughput", out=args.out)
 
 
 if __name__ == "__main__":
