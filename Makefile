@@ -3,12 +3,13 @@
 #               junction arrays (paper A), its quality and energy tables
 #   make sweep  a VCMA pulse-amplitude sweep over 4096 junctions (seconds)
 #   make test   the test suite (physics against analytic results, notebooks)
+#   make docs   the API reference site, into site/ (mkdocs build --strict, offline)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo sweep test bench bench-quick clean
+.PHONY: demo sweep test docs bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,19 @@ test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadscope tests
 	$(PY) -m pytest -q -n 2 --nbmake notebooks
 
+# The docs extra goes into the same .venv on top of the others, under its own stamp: the
+# test and demo environments never carry it. The build reads the sources and notebooks
+# only (nothing is imported, executed or downloaded); --strict makes a broken cross
+# reference or link fail it.
+DOCS_STAMP := $(VENV)/.docs-installed
+
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(VENV)/bin/mkdocs build --strict
+
 bench: $(STAMP)
 	$(PY) benchmarks/sllg_throughput.py
 
@@ -41,4 +55,4 @@ bench-quick: $(STAMP)
 	$(PY) benchmarks/sllg_throughput.py --quick
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache site .cache/mkdocs-jupyter
