@@ -40,7 +40,6 @@ GPU) and the section between the ``diffusion`` markers of benchmarks/README.md;
 JSON`` prints the section of an existing JSON (``--write-readme``: into the README too).
 """
 
-import argparse
 import hashlib
 import json
 import math
@@ -53,7 +52,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-START, END = "<!-- diffusion:begin -->", "<!-- diffusion:end -->"
+import harness as h  # noqa: E402
+
+TITLE = "Diffusion with device noise"
 FULL = dict(images=400, sample_steps=100, train_steps=2000, classifier_steps=600,
             physical_images=4, junctions=1024, calib_cycles=200, tune_pairs=8192, n_boot=30,
             repeats=3, keys=6)
@@ -81,12 +82,10 @@ def run(args, log) -> dict:
     from diffusion.schedules import make_schedule
     from diffusion.train import train
     from diffusion.unet import eps_fn
-    from accelerator import check_device
-    from sllg_throughput import machine_info
 
     gpu = args.platform == "gpu"
-    machine = machine_info("quick" if args.quick else "full")
-    machine["device"] = dict(args.device_info, device_kind=check_device("gpu")) if gpu else \
+    machine = h.machine_info("quick" if args.quick else "full")
+    machine["device"] = dict(args.device_info, device_kind=h.check_device("gpu")) if gpu else \
         dict(device_kind=f"{machine['cpu']} ({machine['cores']} cores)", device_platform="cpu")
     key = jax.random.key(args.seed)
     t0 = time.perf_counter()
@@ -230,7 +229,7 @@ def run(args, log) -> dict:
                      "not comparable with FID.")
 
 
-def section(res) -> str:
+def report(res) -> str:
     m, s, q, t = res["machine"], res["sizes"], res["quality"], res["targets"]
     a, ph, e = res["array"], res["physical"], res["energy"]
     yes = lambda ok: "**met**" if ok else "**NOT met**"  # noqa: E731
@@ -325,46 +324,18 @@ def section(res) -> str:
     return "\n".join(out)
 
 
-def write_readme(text: str, gpu: bool = False) -> None:
-    from readme_section import replace_section
-    if gpu:   # with --workdir of a finished training run, the model is reused
-        return replace_section(HERE / "README.md", "<!-- diffusion_gpu -->",
-                               "<!-- /diffusion_gpu -->", text, "## Diffusion with device "
-                               "noise on a GPU\n\n`diffusion_targets.py --platform gpu`")
-    replace_section(HERE / "README.md", START, END, text, (
-        "## Diffusion with device noise (paper A targets)\n\n`diffusion_targets.py` trains the "
-        "demo's small model once and measures, with the same model, the image quality of "
-        "software noise against an ideal calibrated VCMA array, their sampling times, the "
-        "images per second when every bit is an sLLG write, and the energy per image; see "
-        "its docstring. Run it with\n\n"
-        "    python benchmarks/diffusion_targets.py          # full run, about 10 min on 2 cores\n"
-        "    python benchmarks/diffusion_targets.py --quick  # about a minute\n\n"
-        "A full run writes `results/diffusion.json` and the section below.\n"))
-
-
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="tiny sizes: a smoke check")
-    ap.add_argument("--platform", choices=("cpu", "gpu"), default="cpu")
+    ap = h.parser(__doc__, quick="tiny sizes: a smoke check")
     ap.add_argument("--workdir", type=Path, default=None,
                     help="training run (default: a directory under the system's tmp named "
                          "by the configuration's hash)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None)
-    ap.add_argument("--report", type=Path, default=None,
-                    help="only print the section of an existing JSON")
-    ap.add_argument("--write-readme", action="store_true",
-                    help="with --report: also put the section in benchmarks/README.md")
     for k, v in FULL.items():
         ap.add_argument("--" + k.replace("_", "-"), type=int, default=None,
                         help=f"default {v} ({QUICK[k]} with --quick)")
     args = ap.parse_args(argv)
-    if args.report:
-        text = section(json.loads(args.report.read_text()))
-        if args.write_readme:
-            write_readme(text, gpu=json.loads(args.report.read_text()).get("platform") == "gpu"
-                         or "gpu" in args.report.name)
-        print(text)
+    if h.rendered(args, report, "diffusion", TITLE):
         return
     for k in FULL:
         v = getattr(args, k)
@@ -374,26 +345,14 @@ def main(argv=None) -> None:
             raise SystemExit(f"--{k.replace('_', '-')} = {getattr(args, k)}; the valid range "
                              f"is {lo} to inf.")
     if args.platform == "gpu":
-        from accelerator import probe
-        args.device_info = probe("gpu")   # exits when there is no GPU
-        os.environ["JAX_PLATFORMS"] = "cuda,cpu"   # cpu too: the CPU row of the energy
-    else:
-        os.environ["JAX_PLATFORMS"] = "cpu"
+        args.device_info = h.probe("gpu")   # exits when there is no GPU
+    h.use_platform(args.platform, also_cpu=True)   # cpu too: the CPU row of the energy
     t0 = time.perf_counter()
     log = lambda s: print(f"[{time.perf_counter() - t0:6.1f} s] {s}", flush=True)  # noqa: E731
     res = run(args, log)
     res["machine"]["total_s"] = time.perf_counter() - t0
-    gpu = args.platform == "gpu"
-    name = "diffusion_quick.json" if args.quick else \
-        ("diffusion_gpu.json" if gpu else "diffusion.json")
-    out = args.out or HERE / "results" / name
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1, default=float) + "\n")
-    text = section(res)
-    print(text)
-    if not args.quick and args.out is None:
-        write_readme(text, gpu=gpu)
-    print(f"wrote {out}")
+    h.save(res, report(res), "diffusion", args.platform, args.quick, TITLE, out=args.out,
+           readme=not args.quick and args.out is None)
 
 
 if __name__ == "__main__":

@@ -46,8 +46,6 @@ Writes ``benchmarks/results/energy.json`` (``energy_quick.json`` with --quick) a
 full run, the section between the ``energy_table`` markers of benchmarks/README.md.
 """
 
-import argparse
-import json
 import os
 import statistics
 import sys
@@ -62,11 +60,8 @@ sys.path.insert(0, str(HERE))
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
-from sllg_throughput import machine_info  # noqa: E402
+import harness as h  # noqa: E402
 
-from readme_section import replace_section  # noqa: E402
-
-START, END = "<!-- energy_table:start -->", "<!-- energy_table:end -->"
 UM2 = 1e-12  # m^2 per um^2
 
 ASSUMPTIONS = {
@@ -170,9 +165,14 @@ def run_all(quick):
         r["vs_gpu"] = baselines[1]["bit_J_um2"] / r["bit_J_um2"]
         r["energy_vs_cpu"] = baselines[0]["bit_J"] / r["bit_J"]
         r["energy_vs_gpu"] = baselines[1]["bit_J"] / r["bit_J"]
-    return dict(machine=machine_info("quick" if quick else "full"),
+    return dict(machine=h.machine_info("quick" if quick else "full"),
                 assumptions={k: dict(value=v[0], why=v[1]) for k, v in ASSUMPTIONS.items()},
                 baselines=baselines, devices=rows)
+
+
+def _value(v):
+    """An assumption's value as in ``ASSUMPTIONS`` (a JSON file reads tuples as lists)."""
+    return tuple(v) if isinstance(v, list) else v
 
 
 def section(res):
@@ -204,34 +204,13 @@ def section(res):
             "amplifiers, pulse generators and the debiasing logic are not counted for the "
             "devices; the whole package or board is counted for the CPU and GPU."]
     out += ["", "Assumptions (each also in the JSON):", ""]
-    out += [f"- `{k}` = {v['value']}: {v['why']}." for k, v in res["assumptions"].items()]
+    out += [f"- `{k}` = {_value(v['value'])}: {v['why']}." for k, v in res["assumptions"].items()]
     return "\n".join(out)
 
 
-def write_readme(path: Path, text: str) -> None:
-    replace_section(path, START, END, text, (
-            "## Energy and area per random bit\n\n`energy_table.py` computes the write "
-            "and read energy per random bit of each device preset with "
-            "`spinjax.devices.energy`, and compares energy x area per bit with software "
-            "PRNGs on a CPU (throughput measured here) and a GPU (stated); every "
-            "assumption is listed beside the table. Run it with\n\n"
-            "    python benchmarks/energy_table.py          # about a minute\n"
-            "    python benchmarks/energy_table.py --quick  # about 30 s\n\n"
-            "A full run writes `results/energy.json` and the section below.\n\n"))
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    res = run_all(args.quick)
-    out = HERE / "results" / ("energy_quick.json" if args.quick else "energy.json")
-    out.write_text(json.dumps(res, indent=1))
-    text = section(res)
-    print(text)
-    print(f"wrote {out}")
-    if not args.quick:
-        write_readme(HERE / "README.md", text)
+    h.in_process_main(__doc__, run_all, section, "energy_table", "Energy and area per random bit",
+                      quick="fewer timing repeats, smaller tuning", stem="energy", argv=argv)
 
 
 if __name__ == "__main__":

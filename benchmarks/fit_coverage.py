@@ -29,15 +29,14 @@ Writes ``results/fit_coverage.json`` (one entry per problem and platform, replac
 rerun) and the ``fit_coverage`` section of ``benchmarks/README.md``.
 """
 
-import argparse
-import datetime
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import harness as h  # noqa: E402
 
 PROBLEMS = {
     "vcma_2p": dict(
@@ -73,7 +72,6 @@ def run(problem: str, datasets: int, n_pairs: int | None, max_steps: int | None,
         truth_n: int, log=print, checkpoint=None) -> dict:
     import jax
     import numpy as np
-    import spinjax as sj  # noqa: F401
     from spinjax.fitting import (fit_switching, from_arrays, grid_outcome,
                                  vcma_mtj_compensation)
 
@@ -166,28 +164,22 @@ def section(results: list) -> str:
 
 
 def write_readme(results: list) -> None:
-    sys.path.insert(0, str(HERE))
-    from readme_section import replace_section
-    replace_section(HERE / "README.md", "<!-- fit_coverage:start -->",
-                    "<!-- fit_coverage:end -->", section(results), intro=(
-                        "## Coverage of fitted intervals\n\n`fit_coverage.py` fits many "
-                        "synthetic datasets drawn from one hidden truth and counts how "
-                        "often the 95 % intervals of `spinjax.fit_switching` cover it; "
-                        "see its docstring. Run it with\n\n"
-                        "    python benchmarks/fit_coverage.py --problem vcma_2p\n"
-                        "    python benchmarks/fit_coverage.py --problem vcma_4p "
-                        "--platform gpu"))
+    h.replace_section("fit_coverage", section(results), intro=(
+        "## Coverage of fitted intervals\n\n`fit_coverage.py` fits many synthetic datasets "
+        "drawn from one hidden truth and counts how often the 95 % intervals of "
+        "`spinjax.fit_switching` cover it; see its docstring. Run it with\n\n"
+        "    python benchmarks/fit_coverage.py --problem vcma_2p\n"
+        "    python benchmarks/fit_coverage.py --problem vcma_4p --platform gpu"))
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = h.parser(__doc__, report=False)
     parser.add_argument("--problem", choices=sorted(PROBLEMS), default="vcma_2p")
     parser.add_argument("--datasets", type=int, default=30)
     parser.add_argument("--n-pairs", type=int, default=None)
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--truth-n", type=int, default=262_144)
-    parser.add_argument("--platform", choices=("cpu", "gpu"), default="cpu")
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "fit_coverage.json")
+    parser.add_argument("--out", type=Path, default=h.RESULTS / "fit_coverage.json")
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--readme-only", action="store_true",
                         help="only write the README section of the existing --out JSON")
@@ -195,24 +187,18 @@ def main(argv=None) -> None:
     if args.readme_only:
         write_readme(json.loads(args.out.read_text()))
         return
-    os.environ["JAX_PLATFORMS"] = "cuda" if args.platform == "gpu" else "cpu"
-    import jax
-    dev = jax.devices()[0]
-    if args.platform == "gpu" and dev.platform != "gpu":
-        sys.exit(f"--platform gpu, but jax found no GPU (first device: {dev}).")
+    h.use_platform(args.platform)
+    h.check_device(args.platform)  # exits when jax found no device of that kind
     t0 = time.perf_counter()
-    machine = dict(device=getattr(dev, "device_kind", str(dev)), platform=dev.platform,
-                   jax=jax.__version__, cores=os.cpu_count(),
-                   date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
+    machine = dict(h.device_record(), date=h.now())
 
     def save(res):
         # written after every dataset, so that a run stopped early keeps what it did
         res.update(total_s=time.perf_counter() - t0, machine=machine)
         old = json.loads(args.out.read_text()) if args.out.exists() else []
         old = [r for r in old if (r["problem"], r["machine"]["platform"])
-               != (args.problem, dev.platform)] + [res]
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(old, indent=1) + "\n")
+               != (args.problem, machine["platform"])] + [res]
+        h.write_json(args.out, old)
         return old
 
     res = run(args.problem, args.datasets, args.n_pairs, args.max_steps, args.truth_n,

@@ -27,9 +27,6 @@ Writes ``benchmarks/results/fused_gradients[_gpu].json`` and the table between t
 ``fused_gradients[_gpu]`` markers of ``benchmarks/README.md``.
 """
 
-import argparse
-import json
-import os
 import statistics
 import sys
 import time
@@ -37,6 +34,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import harness as h  # noqa: E402
 
 DT, PULSE_STEPS = 1e-12, 440
 AMPLITUDE_V, ALPHA = 1.05, 0.02
@@ -46,6 +44,7 @@ GRID = dict(cpu=((1_000, 1_000), (1_000, 10_000), (10_000, 1_000), (10_000, 10_0
                  (1_000_000, 10_000), (10_000_000, 1_000)),
             quick=((1_000, 1_000),))
 TARGET_RATIO = 4.0
+TITLE = "Forward-mode gradient cost through the fused solver"
 
 
 def make_loss(n: int, steps: int, backend: str = "auto"):
@@ -97,9 +96,7 @@ def case(n, steps, repeats):
     row = dict(n=n, steps=steps, repeats=repeats, forward_s=tf, gradient_s=tg, jvp_s=tj,
                ratio=tg / tf, jvp_ratio=tj / tf, first_forward_s=ff, first_gradient_s=fg,
                loss=float(value), grad=[float(x) for x in g])
-    stats = jax.devices()[0].memory_stats() or {}
-    if "peak_bytes_in_use" in stats:
-        row["peak_gpu_mem_mb"] = stats["peak_bytes_in_use"] / 2**20
+    row.update({k: v for k, v in h.device_mem_mb().items() if k == "peak_gpu_mem_mb"})
     return row
 
 
@@ -116,7 +113,8 @@ def fd_check(n=10_000, steps=1_000, h=2e-3):
     return dict(n=n, steps=steps, h=h, jacfwd_dV=float(g[0]), fd_dV=float(fd))
 
 
-def table(res):
+def report(res):
+    """The README table of a run (``res``: machine, rows, fd_check)."""
     m = res["machine"]
     lines = [f"Device: {m['device']} ({m['platform']}), jax {m['jax']}, {m['date']}; "
              f"`FusedHeun(backend={m['backend']!r})`" + (
@@ -140,40 +138,26 @@ def table(res):
     return "\n".join(lines)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--platform", choices=("cpu", "gpu"), default="cpu")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--report", type=Path, help="re-render the README table of a JSON")
-    args = ap.parse_args()
-    if args.report:
-        from readme_section import replace_section
-        res = json.loads(args.report.read_text())
-        name = "fused_gradients" + ("_gpu" if res["machine"]["platform"] == "gpu" else "")
-        text = table(res)
-        return replace_section(HERE / "README.md", f"<!-- {name} -->", f"<!-- /{name} -->",
-                               text, "") or print(text)
-    os.environ["JAX_PLATFORMS"] = "cuda" if args.platform == "gpu" else "cpu"
-    import datetime
-    import jax
+def main(argv=None):
+    ap = h.parser(__doc__, quick="one small case; prints only")
+    args = ap.parse_args(argv)
+    if h.rendered(args, report, "fused_gradients", TITLE):
+        return
+    h.use_platform(args.platform)
     import spinjax as sj
-    d = jax.devices()[0]
-    res = dict(machine=dict(device=d.device_kind, platform=d.platform, jax=jax.__version__,
-                            cores=os.cpu_count(), backend=sj.FusedHeun().resolved_backend(),
-                            date=datetime.date.today().isoformat()), rows=[])
+    d = h.device_record()
+    res = dict(machine=dict(device=d["device"], platform=d["platform"], jax=d["jax"],
+                            cores=d["cores"], backend=sj.FusedHeun().resolved_backend(),
+                            date=d["date"]), rows=[])
     res["fd_check"] = fd_check(n=1_000 if args.quick else 10_000)
     print(res["fd_check"], flush=True)
     for n, steps in GRID["quick" if args.quick else args.platform]:
         repeats = 1 if args.platform == "cpu" and n * steps >= 10**9 else 3
         res["rows"].append(case(n, steps, repeats))
         print(res["rows"][-1], flush=True)
-    text = table(res)
-    print(text)
-    if args.quick:
-        return
-    from readme_section import publish
-    publish(HERE, "fused_gradients", args.platform, res, text,
-            "Forward-mode gradient cost through the fused solver")
+    h.save(res, report(res), "fused_gradients", args.platform, args.quick, TITLE,
+           quick_json=False)
+
 
 if __name__ == "__main__":
     main()

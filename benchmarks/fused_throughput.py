@@ -31,20 +31,14 @@ Writes ``benchmarks/results/fused_throughput[_gpu].json`` and the table between 
 ``fused_throughput[_gpu]`` markers of ``benchmarks/README.md``.
 """
 
-import argparse
-import datetime
-import json
-import os
-import platform as host_platform
 import statistics
-import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import harness as h  # noqa: E402
 
 CASES = dict(
     gpu=dict(fused=((10**5, 2000), (10**6, 2000), (10**7, 1000), (3 * 10**7, 500),
@@ -59,6 +53,7 @@ CASES = dict(
 LABEL = dict(fused="FusedHeun()", fused_xla='FusedHeun(backend="xla")',
              scan="hand-written lax.scan", spinjax="NormalizedHeun()")
 MEMORY = dict(gpu=(10**8, (100, 1000)), cpu=(10**6, (10, 100)))
+TITLE = "Fused solver throughput"
 
 
 def _physics():
@@ -127,33 +122,21 @@ def check_row(p, n=100_000, steps=100):
                 switch_count_equal=bool(jnp.all(a.monitors[1][1] == b.monitors[1][1])))
 
 
-def memory_worker(n, steps, platform):
-    import jax
+def memory_worker(n, steps):
     p = _physics()
     t = time.perf_counter()
     make("fused", p, n, steps)()
     wall = time.perf_counter() - t
     row = dict(impl="fused_memory", n=n, steps=steps, seconds_with_compile=wall,
                junction_steps_per_s_with_compile=n * steps / wall)
-    stats = jax.devices()[0].memory_stats() or {}
-    if "peak_bytes_in_use" in stats:
-        row["peak_gpu_mem_mb"] = stats["peak_bytes_in_use"] / 2**20
-    status = Path("/proc/self/status").read_text().splitlines()
-    row["peak_rss_mb"] = next(int(ln.split()[1]) for ln in status
-                              if ln.startswith("VmHWM:")) / 1024
-    print("ROW " + json.dumps(row), flush=True)
+    row.update({k: v for k, v in h.device_mem_mb().items() if k == "peak_gpu_mem_mb"})
+    row["peak_rss_mb"] = h.peak_mem_mb()
+    h.emit(row)
 
 
-def machine(platform):
-    import jax
-    d = jax.devices()[0]
-    return dict(device=d.device_kind, platform=d.platform, device_count=len(jax.devices()),
-                jax=jax.__version__, jaxlib=metadata.version("jaxlib"),
-                host=host_platform.processor() or host_platform.machine(),
-                cores=os.cpu_count(), date=datetime.date.today().isoformat())
-
-
-def table(rows, info):
+def report(res):
+    """The README table of a run (``res``: machine, physics, rows)."""
+    rows, info = res["rows"], res["machine"]
     old = info["date"] < "2026-12-05"  # before the one-engine change
     lines = [f"Device: {info['device']} ({info['platform']}), jax {info['jax']}, "
              f"{info['cores']} host cores, {info['date']}." + (
@@ -190,26 +173,18 @@ def table(rows, info):
     return "\n".join(lines)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--platform", choices=("cpu", "gpu"), default="cpu")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--sweep", action="store_true")
+def main(argv=None):
+    ap = h.parser(__doc__, quick="one small size; prints only")
+    ap.add_argument("--sweep", action="store_true", help="time the kernel's block and warps")
     ap.add_argument("--memory-worker", nargs=2, type=int, metavar=("N", "STEPS"))
-    ap.add_argument("--report", type=Path, help="re-render the README table of a JSON")
-    args = ap.parse_args()
-    if args.report:
-        from readme_section import replace_section
-        res = json.loads(args.report.read_text())
-        name = "fused_throughput" + ("_gpu" if res["machine"]["platform"] == "gpu" else "")
-        text = table(res["rows"], res["machine"])
-        return replace_section(HERE / "README.md", f"<!-- {name} -->", f"<!-- /{name} -->",
-                               text, "") or print(text)
-    os.environ["JAX_PLATFORMS"] = "cuda" if args.platform == "gpu" else "cpu"
+    args = ap.parse_args(argv)
+    if h.rendered(args, report, "fused_throughput", TITLE):
+        return
+    h.use_platform(args.platform)
     if args.memory_worker:
-        return memory_worker(*args.memory_worker, args.platform)
+        return memory_worker(*args.memory_worker)
     p = _physics()
-    info = machine(args.platform)
+    info = h.device_record()
     rows = []
     if args.platform == "gpu":
         rows.append(check_row(p))
@@ -228,19 +203,14 @@ def main():
     if not args.quick:
         n, step_counts = MEMORY[args.platform]
         for steps in step_counts:
-            out = subprocess.run([sys.executable, __file__, "--platform", args.platform,
-                                  "--memory-worker", str(n), str(steps)],
-                                 capture_output=True, text=True)
-            got = [ln for ln in out.stdout.splitlines() if ln.startswith("ROW ")]
-            rows.append(json.loads(got[-1][4:]) if got else dict(
-                impl="fused_memory", n=n, steps=steps, error=out.stderr[-2000:]))
+            case = dict(impl="fused_memory", n=n, steps=steps)
+            rows.append(h.one_row(case, *h.run_worker(
+                Path(__file__).resolve(), ["--memory-worker", n, steps], args.platform)))
             print(rows[-1], flush=True)
-    text = table(rows, info)
-    print(text)
-    if args.quick:
-        return
-    from readme_section import publish
-    publish(HERE, "fused_throughput", args.platform, dict(machine=info, physics=p, rows=rows), text, "Fused solver throughput")
+    res = dict(machine=info, physics=p, rows=rows)
+    h.save(res, report(res), "fused_throughput", args.platform, args.quick, TITLE,
+           quick_json=False)
+
 
 if __name__ == "__main__":
     main()

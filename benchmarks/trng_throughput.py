@@ -23,8 +23,6 @@ Writes ``benchmarks/results/trng.json`` (``trng_quick.json`` with --quick) and, 
 full run, the section between the ``trng_throughput`` markers of benchmarks/README.md.
 """
 
-import argparse
-import json
 import os
 import statistics
 import sys
@@ -38,11 +36,8 @@ sys.path.insert(0, str(HERE))
 
 import jax  # noqa: E402
 
-from sllg_throughput import machine_info  # noqa: E402
+import harness as h  # noqa: E402
 
-from readme_section import replace_section  # noqa: E402
-
-START, END = "<!-- trng_throughput:start -->", "<!-- trng_throughput:end -->"
 FULL = [(1_000, 40, 3), (10_000, 10, 3), (100_000, 2, 3)]   # (N, cycles, timed calls)
 QUICK = [(1_000, 10, 1), (10_000, 4, 1)]
 
@@ -84,7 +79,7 @@ def run_all(quick):
               f"({r['junction_steps_per_s']:.3g} junction-steps/s, "
               f"compile {r['compile_s']:.1f} s); "
               f"device: {r['device_bits_per_s_array']:.3g} bits/s", flush=True)
-    return dict(machine=machine_info("quick" if quick else "full"),
+    return dict(machine=h.machine_info("quick" if quick else "full"),
                 schedule=dict(cycle_s=schedule.cycle_s, t1_s=schedule.t1_s,
                               reset_s=schedule.reset_s, read_s=schedule.read_s,
                               dt_s=schedule.dt_s, steps=schedule.steps,
@@ -119,29 +114,9 @@ def section(res):
     return "\n".join(lines)
 
 
-def write_readme(path: Path, text: str) -> None:
-    replace_section(path, START, END, text, (
-            "## TRNG throughput\n\n`trng_throughput.py` times the junction-array TRNG "
-            "(`spinjax/_trng`): random bits per second that the simulation delivers on this "
-            "machine, and the bit rate of the simulated device implied by its cycle time. "
-            "See its docstring for the schedule. Run it with\n\n"
-            "    python benchmarks/trng_throughput.py          # full run, a few minutes\n"
-            "    python benchmarks/trng_throughput.py --quick  # about 30 s\n\n"
-            "A full run writes `results/trng.json` and the section below.\n\n"))
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    res = run_all(args.quick)
-    out = HERE / "results" / ("trng_quick.json" if args.quick else "trng.json")
-    out.write_text(json.dumps(res, indent=1))
-    text = section(res)
-    print(text)
-    print(f"wrote {out}")
-    if not args.quick:
-        write_readme(HERE / "README.md", text)
+    h.in_process_main(__doc__, run_all, section, "trng_throughput", "TRNG throughput",
+                      quick="N = 1e3, 1e4, one timed call", stem="trng", argv=argv)
 
 
 if __name__ == "__main__":
