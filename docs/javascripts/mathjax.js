@@ -1,14 +1,16 @@
-// MathJax settings for pymdownx.arithmatex (generic mode), as in Material's docs.
+// MathJax settings, as in Material's docs: pymdownx.arithmatex (generic mode) wraps the
+// docstrings' and pages' maths in \(...\) and \[...\] inside class "arithmatex"; the
+// notebooks' markdown cells (class "jp-RenderedMarkdown") keep their $...$.
 window.MathJax = {
   tex: {
-    inlineMath: [["\\(", "\\)"]],
-    displayMath: [["\\[", "\\]"]],
+    inlineMath: [["\\(", "\\)"], ["$", "$"]],
+    displayMath: [["\\[", "\\]"], ["$$", "$$"]],
     processEscapes: true,
     processEnvironments: true
   },
   options: {
     ignoreHtmlClass: ".*|",
-    processHtmlClass: "arithmatex"
+    processHtmlClass: "arithmatex|jp-RenderedMarkdown"
   }
 };
 
