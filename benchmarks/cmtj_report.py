@@ -1,13 +1,5 @@
-"""Rendering of the cmtj cross-check result: the Markdown section of benchmarks/README.md.
-
-Split from cmtj_crosscheck.py, which runs the two codes; this file only formats.
-"""
-
-from pathlib import Path
-
-from readme_section import replace_section  # noqa: E402
-
-START, END = "<!-- cmtj_crosscheck:start -->", "<!-- cmtj_crosscheck:end -->"
+"""The report of the cmtj cross-check: its Markdown section of benchmarks/README.md,
+rendered from the results JSON of ``cmtj_crosscheck.py`` (which runs the two codes)."""
 
 
 def report(res: dict) -> str:
@@ -68,17 +60,3 @@ def report(res: dict) -> str:
         f"{tv['spinjax_ratio']:.3f}, cmtj {tv['cmtj_ratio']:.3f} (4 alpha would give 2).",
     ]
     return "\n".join(lines)
-
-
-def write_readme(path: Path, section: str) -> None:
-    replace_section(path, START, END, section, (
-            "## cmtj cross-check\n\n`cmtj_crosscheck.py` simulates the same STT "
-            "current pulse in spinjax and in cmtj at three amplitudes and compares the "
-            "switching probabilities with a two-proportion z-test, after aligning the two "
-            "codes at T = 0; its docstring states the physics and each convention "
-            "mapping. Run it with\n\n"
-            "    python benchmarks/cmtj_crosscheck.py          # full run, about two minutes\n"
-            "    python benchmarks/cmtj_crosscheck.py --quick  # smaller n, about 15 s\n\n"
-            "A full run writes `results/cmtj_crosscheck.json` and the section below.\n\n"))
-
-
