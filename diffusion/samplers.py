@@ -1,5 +1,10 @@
 r"""Samplers of a trained $\varepsilon$-model: DDPM, DDIM, and the reverse VP-SDE.
 
+Each reads the diffusion process through the SDE interface of :mod:`diffusion.sde`
+(drift, diffusion, prior; a :class:`~diffusion.sde.VPSDE`): DDPM and DDIM are
+discrete-time and run on its discretization, :func:`sde_sample` integrates the reverse
+SDE itself.
+
 Each sampler is one ``jit``-compiled ``jax.lax.scan`` over its steps whose carry is
 ``(x, noise_state)``: every standard normal it needs (the initial $x_T \sim \mathcal
 N(0, I)$ included) comes from ``noise.sample(noise_state, x.shape)``, so the source of
@@ -17,7 +22,9 @@ Common arguments:
   reuse one compilation across parameters pass a pytree callable instead:
   ``jax.tree_util.Partial(apply, params)`` with a module-level `apply`, an
   ``equinox.Module``, or :func:`diffusion.unet.eps_fn` (its arrays are traced).
-- `schedule`: the training :class:`~diffusion.schedules.Schedule` ($T$ steps).
+- `sde`: the training process, a :class:`~diffusion.sde.VPSDE` or the
+  :class:`~diffusion.schedules.Schedule` ($T$ steps) it is built from (the same
+  samples either way).
 - `noise`: an :class:`~diffusion.noise.AbstractNoiseSource` (``init(key)``,
   ``sample(state, shape)``); `key` goes to its ``init``.
 - `shape`: the shape of the batch of samples, batch axis first (e.g. ``(B, H, W, C)``).
@@ -45,7 +52,8 @@ from jaxtyping import Array, Float, Int, PRNGKeyArray
 from .errors import SamplerError
 from .noise import AbstractNoiseSource
 from .sharding import check_mesh as _check_mesh, placer as _placer
-from .schedules import Schedule, respace, respaced_timesteps
+from .schedules import Schedule
+from .sde import VPSDE, as_sde
 
 __all__ = ["EpsFn", "SamplerError", "ddim_sample", "ddpm_sample", "sde_sample"]
 
@@ -55,10 +63,10 @@ EpsFn = Callable[[Float[Array, "B *D"], Int[Array, " B"]], Float[Array, "B *D"]]
 
 # ----------------------------------------------------------------------------- checks
 
-def _check_common(schedule, noise, shape) -> tuple[int, ...]:
-    if not isinstance(schedule, Schedule):
-        raise SamplerError(
-            f"schedule must be a diffusion.schedules.Schedule; got {type(schedule).__name__}.")
+def _check_common(sde, noise, shape) -> tuple[VPSDE, tuple[int, ...]]:
+    if not isinstance(sde, (VPSDE, Schedule)):
+        raise SamplerError(f"sde must be a diffusion.sde.VPSDE or a "
+                           f"diffusion.schedules.Schedule; got {type(sde).__name__}.")
     if not (callable(getattr(noise, "init", None)) and callable(getattr(noise, "sample", None))):
         raise SamplerError(
             "noise must be a noise source with init(key) and sample(state, shape) "
@@ -70,7 +78,7 @@ def _check_common(schedule, noise, shape) -> tuple[int, ...]:
     if len(shape) < 1 or any(n < 1 for n in shape):
         raise SamplerError(
             f"shape must be a non-empty tuple of positive ints (batch first); got {shape}.")
-    return shape
+    return as_sde(sde), shape
 
 
 def _check_num_steps(num_steps, T: int) -> int:
@@ -101,6 +109,14 @@ def _draw(noise, state, shape):
         raise SamplerError(
             f"noise.sample(state, {shape}) returned an array of shape {z.shape}.")
     return z, state
+
+
+def _prior(sde, noise, state, shape):
+    x, state = sde.prior_sample(noise, state, shape)
+    if x.shape != shape:
+        raise SamplerError(
+            f"noise.sample(state, {shape}) returned an array of shape {x.shape}.")
+    return x, state
 
 
 def _eps(eps_fn, x, t):
@@ -145,15 +161,16 @@ def _result(x, n, return_num_normals):
 
 # ----------------------------------------------------------------------------- DDPM
 
-def ddpm_sample(eps_fn: EpsFn, schedule: Schedule, noise: AbstractNoiseSource,
+def ddpm_sample(eps_fn: EpsFn, sde: VPSDE | Schedule, noise: AbstractNoiseSource,
                 key: PRNGKeyArray, shape: tuple[int, ...], num_steps: int | None = None,
                 *, variance: Literal["posterior", "beta"] = "posterior",
                 clip_x0: tuple[float, float] | None = (-1.0, 1.0),
                 return_num_normals: bool = False, mesh=None):
     r"""Ancestral sampling (Ho et al. 2020, algorithm 2), optionally respaced.
 
-    With the (respaced, :func:`~diffusion.schedules.respace`) schedule
-    $\beta_i, \bar\alpha_i$, $i = S-1, \dots, 0$, from $x \sim \mathcal N(0, I)$:
+    With the SDE's discretization on $S$ steps (:meth:`~diffusion.sde.VPSDE.discretize`,
+    :func:`~diffusion.schedules.respace`) $\beta_i, \bar\alpha_i$, $i = S-1, \dots, 0$,
+    from $x$ drawn from its prior $\mathcal N(0, I)$:
 
     $$\hat x_0 = \frac{x_i - \sqrt{1-\bar\alpha_i}\,\hat\varepsilon(x_i, \tau_i)}
     {\sqrt{\bar\alpha_i}},\qquad
@@ -183,21 +200,21 @@ def ddpm_sample(eps_fn: EpsFn, schedule: Schedule, noise: AbstractNoiseSource,
     Returns:
         The samples, of `shape`; with `return_num_normals`, ``(samples, count)``.
     """
-    shape = _check_common(schedule, noise, shape)
-    T = schedule.num_timesteps
+    sde, shape = _check_common(sde, noise, shape)
+    T = sde.num_timesteps
     S = T if num_steps is None else _check_num_steps(num_steps, T)
     if variance not in ("posterior", "beta"):
         raise SamplerError(f'variance must be "posterior" or "beta"; got {variance!r}.')
-    x = _ddpm(eps_fn, schedule, noise, key, shape, S, variance, _check_clip(clip_x0),
+    x = _ddpm(eps_fn, sde, noise, key, shape, S, variance, _check_clip(clip_x0),
               _check_mesh(mesh, shape, noise))
     return _result(x, S * int(np.prod(shape)), return_num_normals)
 
 
 @eqx.filter_jit
-def _ddpm(eps_fn, schedule, noise, key, shape, num_steps, variance, clip, mesh):
-    sched, kept = respace(schedule, num_steps)
+def _ddpm(eps_fn, sde, noise, key, shape, num_steps, variance, clip, mesh):
+    sched, kept = sde.discretize(num_steps)
     state = noise.init(key)
-    x, state = _draw(noise, state, shape)
+    x, state = _prior(sde, noise, state, shape)
     dtype = x.dtype
     beta = sched.betas.astype(dtype)
     abar = sched.alphas_cumprod.astype(dtype)
@@ -223,14 +240,15 @@ def _ddpm(eps_fn, schedule, noise, key, shape, num_steps, variance, clip, mesh):
 
 # ----------------------------------------------------------------------------- DDIM
 
-def ddim_sample(eps_fn: EpsFn, schedule: Schedule, noise: AbstractNoiseSource,
+def ddim_sample(eps_fn: EpsFn, sde: VPSDE | Schedule, noise: AbstractNoiseSource,
                 key: PRNGKeyArray, shape: tuple[int, ...], num_steps: int,
                 eta: float = 0.0, *, clip_x0: tuple[float, float] | None = (-1.0, 1.0),
                 return_num_normals: bool = False, mesh=None):
     r"""DDIM (Song, Meng, Ermon 2021, eq. 12) on $S$ evenly spaced steps.
 
-    On the kept steps $\tau_{S-1} > \dots > \tau_0$ (those of
-    :func:`~diffusion.schedules.respace`, which include $T-1$ and 0), with
+    On the kept steps $\tau_{S-1} > \dots > \tau_0$ of the SDE's discretization
+    (:meth:`~diffusion.sde.VPSDE.discretize`, which keeps $T-1$ and 0), from $x$ drawn
+    from its prior, with
     $a = \bar\alpha_{\tau_i}$, $a' = \bar\alpha_{\tau_{i-1}}$ ($a' = 1$ on the last step):
 
     $$x_{\tau_{i-1}} = \sqrt{a'}\,\hat x_0 + \sqrt{1 - a' - \sigma_i^2}\;\hat\varepsilon
@@ -253,27 +271,27 @@ def ddim_sample(eps_fn: EpsFn, schedule: Schedule, noise: AbstractNoiseSource,
     Returns:
         The samples, of `shape`; with `return_num_normals`, ``(samples, count)``.
     """
-    shape = _check_common(schedule, noise, shape)
-    S = _check_num_steps(num_steps, schedule.num_timesteps)
+    sde, shape = _check_common(sde, noise, shape)
+    S = _check_num_steps(num_steps, sde.num_timesteps)
     try:
         eta = float(eta)
     except (TypeError, jax.errors.ConcretizationTypeError):
         raise SamplerError(f"eta must be a concrete float >= 0; got {eta!r}.") from None
     if not (np.isfinite(eta) and eta >= 0.0):
         raise SamplerError(f"eta must be a finite float >= 0; got {eta!r}.")
-    x = _ddim(eps_fn, schedule, noise, key, shape, S, eta, _check_clip(clip_x0),
+    x = _ddim(eps_fn, sde, noise, key, shape, S, eta, _check_clip(clip_x0),
               _check_mesh(mesh, shape, noise))
     draws = S if eta > 0.0 else 1
     return _result(x, draws * int(np.prod(shape)), return_num_normals)
 
 
 @eqx.filter_jit
-def _ddim(eps_fn, schedule, noise, key, shape, num_steps, eta, clip, mesh):
-    kept = respaced_timesteps(schedule.num_timesteps, num_steps)
+def _ddim(eps_fn, sde, noise, key, shape, num_steps, eta, clip, mesh):
+    sched, kept = sde.discretize(num_steps)
     state = noise.init(key)
-    x, state = _draw(noise, state, shape)
+    x, state = _prior(sde, noise, state, shape)
     dtype = x.dtype
-    abar = schedule.alphas_cumprod[kept].astype(dtype)
+    abar = sched.alphas_cumprod.astype(dtype)
     prev = jnp.concatenate([jnp.ones((1,), dtype), abar[:-1]])
     sigma = eta * jnp.sqrt((1.0 - prev) / (1.0 - abar) * (1.0 - abar / prev))
     # 1 - a' - sigma^2 >= 0 for eta <= 1; beyond, the eps term is dropped (clamped).
@@ -296,26 +314,28 @@ def _ddim(eps_fn, schedule, noise, key, shape, num_steps, eta, clip, mesh):
 
 # ------------------------------------------------------------------------------ SDE
 
-def sde_sample(eps_fn: EpsFn, schedule: Schedule, noise: AbstractNoiseSource,
+def sde_sample(eps_fn: EpsFn, sde: VPSDE | Schedule, noise: AbstractNoiseSource,
                key: PRNGKeyArray, shape: tuple[int, ...], num_steps: int, *,
                t_end: float = 1e-3, return_num_normals: bool = False, mesh=None):
-    r"""Euler-Maruyama on the reverse-time VP-SDE (Song et al. 2021, score_sde).
+    r"""Euler-Maruyama on the reverse-time SDE (Song et al. 2021, score_sde's
+    ``ReverseDiffusionPredictor`` with Euler-Maruyama steps).
 
-    The discrete schedule defines the VP-SDE $dx = -\tfrac12\beta(t)\,x\,dt +
-    \sqrt{\beta(t)}\,dW$, $t \in [0, 1]$, with $\beta(t) = T\,\beta_{t(T-1)}$, $\beta$
-    linearly interpolated between the integer steps (so $\beta_i = \beta(t_i)/T$ at
-    $t_i = i/(T-1)$, score_sde's ``VPSDE``). Its reverse (Anderson 1982) runs from
-    $t = 1$, $x \sim \mathcal N(0, I)$, to $t$ = `t_end` on the grid
-    $t_k$ = ``linspace(1, t_end, num_steps + 1)``, $\Delta t_k = t_{k+1} - t_k < 0$:
+    The forward SDE $dx = f(x, t)\,dt + g(t)\,dW$ is the :class:`~diffusion.sde.VPSDE`
+    of the training schedule ($f = -\tfrac12\beta(t)\,x$, $g = \sqrt{\beta(t)}$,
+    $\beta(t)$ the schedule's $T\beta_i$ interpolated over $t_i = i/(T-1)$). Its reverse
+    (Anderson 1982) runs from $t = 1$, $x$ drawn from the prior $\mathcal N(0, I)$, to
+    $t$ = `t_end` on the grid $t_k$ = ``linspace(1, t_end, num_steps + 1)``,
+    $\Delta t_k = t_{k+1} - t_k < 0$:
 
-    $$\bar x = x - \Big[\tfrac12\beta(t_k)\,x + \beta(t_k)\,s(x, t_k)\Big]\Delta t_k,\qquad
-    x \leftarrow \bar x + \sqrt{\beta(t_k)\,|\Delta t_k|}\;z,$$
+    $$\bar x = x + \big[f(x, t_k) - g(t_k)^2\,s(x, t_k)\big]\,\Delta t_k,\qquad
+    x \leftarrow \bar x + g(t_k)\sqrt{|\Delta t_k|}\;z,$$
 
+    the bracket :meth:`~diffusion.sde.AbstractSDE.reverse_drift`, and
     $s(x, t) = -\hat\varepsilon(x, i)/\sqrt{1 - \bar\alpha_i}$ the score of the
     $\varepsilon$-model at the nearest training step $i = \mathrm{round}(t\,(T-1))$
-    (score_sde's discrete-model score; the continuous marginal at $t$ matches
-    $\bar\alpha_i$ up to $O(1/T)$). The last step returns $\bar x$ without noise
-    (score_sde's ``denoise``). No clipping.
+    (:meth:`~diffusion.sde.VPSDE.eps_score`, score_sde's discrete-model score; the SDE's
+    marginal at $t$ matches $\bar\alpha_i$ up to $O(1/T)$). The last step returns
+    $\bar x$ without noise (score_sde's ``denoise``). No clipping.
 
     Warning: Euler-Maruyama needs $\beta(t)\,|\Delta t| \ll 1$. The linear schedule
     has $\beta(t) \le 20$; the cosine schedule's clipped $\beta_{T-1} = 0.999$ makes
@@ -333,40 +353,35 @@ def sde_sample(eps_fn: EpsFn, schedule: Schedule, noise: AbstractNoiseSource,
     Returns:
         The samples, of `shape`; with `return_num_normals`, ``(samples, count)``.
     """
-    shape = _check_common(schedule, noise, shape)
+    sde, shape = _check_common(sde, noise, shape)
     if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) \
             or num_steps < 1:
         raise SamplerError(f"num_steps must be an integer >= 1; got {num_steps!r}.")
     if not (isinstance(t_end, (int, float)) and 0.0 < t_end < 1.0):
         raise SamplerError(f"t_end must be a float in (0, 1); got {t_end!r}.")
-    x = _sde(eps_fn, schedule, noise, key, shape, int(num_steps), float(t_end),
+    x = _sde(eps_fn, sde, noise, key, shape, int(num_steps), float(t_end),
              _check_mesh(mesh, shape, noise))
     return _result(x, int(num_steps) * int(np.prod(shape)), return_num_normals)
 
 
 @eqx.filter_jit
-def _sde(eps_fn, schedule, noise, key, shape, num_steps, t_end, mesh):
-    T = schedule.num_timesteps
+def _sde(eps_fn, sde, noise, key, shape, num_steps, t_end, mesh):
     grid = np.linspace(1.0, t_end, num_steps + 1)  # float64, static
     t_k, dt_k = grid[:-1], np.diff(grid)
-    index = np.round(t_k * (T - 1)).astype(np.int32)
     state = noise.init(key)
-    x, state = _draw(noise, state, shape)
+    x, state = _prior(sde, noise, state, shape)
     dtype = x.dtype
-    beta = T * jnp.interp(jnp.asarray(t_k * (T - 1), jnp.float32),
-                          jnp.arange(T, dtype=jnp.float32), schedule.betas)
-    beta = beta.astype(dtype)
-    sqrt_1m_abar = jnp.sqrt(1.0 - schedule.alphas_cumprod[index]).astype(dtype)
-    per_step = (jnp.asarray(index), beta, sqrt_1m_abar, jnp.asarray(-dt_k, dtype))
+    per_step = (jnp.asarray(sde.timestep(t_k)), jnp.asarray(t_k, jnp.float32),
+                jnp.asarray(dt_k, dtype))
 
     def step(carry, row, draw):
         x, state = carry
-        i, b, s, h = row  # h = |dt|
-        score = -_eps(eps_fn, x, i) / s
-        x = x + (0.5 * b * x + b * score) * h
+        i, t, dt = row  # dt < 0: time runs backwards
+        score = sde.eps_score(_eps(eps_fn, x, i), i)
+        x = x + sde.reverse_drift(x, t, score).astype(dtype) * dt
         if draw:
             z, state = _draw(noise, state, shape)
-            x = x + jnp.sqrt(b * h) * z
+            x = x + (sde.diffusion(t).astype(dtype) * jnp.sqrt(-dt)) * z
         return x, state
 
     return _run(step, x, state, per_step, _placer(mesh, noise))
