@@ -1,8 +1,10 @@
 """Spin-transfer torque of the current that a bias voltage drives through the barrier."""
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 
-from .._params import check_concrete
+from .._params import InvalidParameterError, check_concrete
 from .._readout.tmr import TMR
 from .._vector import col, dot, normalize
 from .base import AbstractTorque, torque_field_per_current
@@ -25,7 +27,8 @@ class BiasDrivenSTT(AbstractTorque):
     $\mathbf m \parallel \mathbf p$. Reading with a voltage therefore disturbs the state
     it reads (read disturb), and a VCMA write also carries an STT contribution, both
     evaluated along the trajectory. The reference direction of the readout is the
-    polarizer of the torque.
+    polarizer of the torque: the two are one direction (the reference layer's), so a
+    concrete `tmr.reference` must be parallel to `stt.polarizer`.
 
     **Fields:**
 
@@ -41,6 +44,15 @@ class BiasDrivenSTT(AbstractTorque):
 
     def __check_init__(self):
         check_concrete(self)
+        p, r = self.stt.polarizer, self.tmr.reference
+        if not any(isinstance(x, jax.core.Tracer) for x in (p, r)):
+            p, r = np.asarray(p, np.float64), np.asarray(r, np.float64)
+            cos = np.sum(p * r, -1) / (np.linalg.norm(p, axis=-1) * np.linalg.norm(r, axis=-1))
+            if not np.all(cos > 1 - 1e-6):
+                raise InvalidParameterError(
+                    f"BiasDrivenSTT: tmr.reference = {r.tolist()} is not parallel to "
+                    f"stt.polarizer = {p.tolist()}; both are the reference layer's "
+                    "direction: give the same one.")
 
     def current_density(self, m, layer, voltage_V):
         """$J = V / (R(\\theta, V) A)$ in A/m$^2$, shape (*N,)."""

@@ -9,7 +9,6 @@ arXiv:2002.09104).
 
 import equinox as eqx
 import jax.numpy as jnp
-import numpy as np
 
 from ..constants import E_CHARGE, HBAR, MU0
 from .._custom_types import PerJunction
@@ -26,6 +25,7 @@ from .._sllg import SLLG
 from .._torques.base import torque_field_per_current
 from .._torques.sot import SpinOrbitTorque
 from ._args import check_finite, check_positive
+from ._terms import find_term, positive_array, split_parameter, term_at
 
 
 class HallBar(eqx.Module):
@@ -53,11 +53,13 @@ class HallBar(eqx.Module):
     **Fields:**
 
     - `model`: the [`spinjax.SLLG`][] of the magnet; it must hold one
-      [`spinjax.SpinOrbitTorque`][] and may hold an [`OerstedField`][spinjax.OerstedField],
-      whose $t_{HM}$ must equal `t_hm_m`.
+      [`spinjax.SpinOrbitTorque`][] and may hold one [`OerstedField`][spinjax.OerstedField].
     - `readout`: the [`HallReadout`][spinjax.HallReadout].
     - `width_m`, `length_m`: bar width $w$ and the length between the voltage probes, m.
-    - `t_hm_m`: heavy-metal thickness $t_{HM}$ in m.
+    - `t_hm_m`: heavy-metal thickness $t_{HM}$ in m. Stored once: read from the
+      model's [`OerstedField`][spinjax.OerstedField] when it holds one (then it may be left
+      out, and a given one must equal it), else kept on the bar as `own_t_hm_m` (None when
+      the term holds it).
     - `rho_hm_ohm_m`, `rho_fm_ohm_m`: resistivities of the heavy metal and the magnet
       in Ohm m.
     """
@@ -66,9 +68,21 @@ class HallBar(eqx.Module):
     readout: HallReadout
     width_m: PerJunction = param("m", POSITIVE)
     length_m: PerJunction = param("m", POSITIVE)
-    t_hm_m: PerJunction = param("m", POSITIVE)
+    own_t_hm_m: PerJunction | None
     rho_hm_ohm_m: PerJunction = param("Ohm m", POSITIVE)
     rho_fm_ohm_m: PerJunction = param("Ohm m", POSITIVE)
+
+    def __init__(self, model: SLLG, readout: HallReadout, width_m, length_m, t_hm_m=None,
+                 rho_hm_ohm_m=None, rho_fm_ohm_m=None):
+        # One stored value of t_HM (_terms.py): `own_t_hm_m` is None when the model's
+        # OerstedField holds it.
+        model, t_hm = split_parameter("HallBar", "t_hm_m", t_hm_m, model, OerstedField,
+                                      "t_hm_m")
+        self.own_t_hm_m = None if t_hm is None else positive_array("HallBar.t_hm_m",
+                                                                    t_hm, "m")
+        self.model, self.readout = model, readout
+        self.width_m, self.length_m = width_m, length_m
+        self.rho_hm_ohm_m, self.rho_fm_ohm_m = rho_hm_ohm_m, rho_fm_ohm_m
 
     def __check_init__(self):
         check_concrete(self)
@@ -76,12 +90,13 @@ class HallBar(eqx.Module):
             raise InvalidParameterError(
                 "HallBar.model must hold exactly one SpinOrbitTorque; got torques "
                 f"{[type(t).__name__ for t in self.model.torques]}.")
-        for term in self.model.fields:
-            if isinstance(term, OerstedField) and not np.allclose(
-                    np.asarray(term.t_hm_m), np.asarray(self.t_hm_m), rtol=1e-9, atol=0.0):
-                raise InvalidParameterError(
-                    f"OerstedField.t_hm_m = {np.asarray(term.t_hm_m)} differs from "
-                    f"HallBar.t_hm_m = {np.asarray(self.t_hm_m)}: give the same thickness.")
+
+    @property
+    def t_hm_m(self) -> PerJunction:
+        """Heavy-metal thickness $t_{HM}$ in m: the model's
+        [`OerstedField`][spinjax.OerstedField] one when it holds one, else the bar's own."""
+        where = find_term("HallBar", self.model, OerstedField)
+        return self.own_t_hm_m if where is None else term_at(self.model, where).t_hm_m
 
     @property
     def sot(self) -> SpinOrbitTorque:
@@ -199,9 +214,10 @@ def _cofeb_bar(preset: str, defaults: dict, overrides: dict) -> HallBar:
                           d_ahe_ohm=p["ahe_ohm"],
                           d_phe_ohm=p["amr_ratio"] * r0 * p["width_m"] / p["length_m"],
                           j_ref_A_per_m2=1e11)
+    # t_HM is the OerstedField's (one value): not given to the bar a second time
     return HallBar(SLLG(layer, fields, (sot,)), readout, width_m=p["width_m"],
-                   length_m=p["length_m"], t_hm_m=p["t_hm_m"],
-                   rho_hm_ohm_m=p["rho_hm_ohm_m"], rho_fm_ohm_m=p["rho_fm_ohm_m"])
+                   length_m=p["length_m"], rho_hm_ohm_m=p["rho_hm_ohm_m"],
+                   rho_fm_ohm_m=p["rho_fm_ohm_m"])
 
 
 _PRESET_DOC = r"""

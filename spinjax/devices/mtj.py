@@ -9,13 +9,16 @@ import numpy as np
 from ..constants import EPS0, KB
 from .._custom_types import Magnetization, PerJunction
 from .._drive import Inputs
+from .._fields.vcma import VCMAAnisotropy
 from .._fields.zeeman import Zeeman
 from .._params import POSITIVE, InvalidParameterError, check_concrete, param
 from .._readout.tmr import TMR, midpoint_threshold
 from .._save import Save
 from .._simulate import simulate
 from .._sllg import SLLG
+from .._torques.bias_stt import BiasDrivenSTT
 from .._validate import check_int, check_real
+from ._terms import find_term, positive_array as _positive, split_parameter, term_at
 
 
 def _drive_voltage(voltage_V):
@@ -55,23 +58,61 @@ class MTJ(eqx.Module):
 
     - `model`: the [`spinjax.SLLG`][] of the free layer (all leaves broadcast over
       the junction axes, so one `MTJ` is an array of devices).
-    - `tmr`: the [`spinjax.TMR`][].
-    - `t_ox_m`: barrier thickness in m, $> 0$ (capacitance).
+    - `tmr`: the [`spinjax.TMR`][]. Stored once: read from the model's
+      [`spinjax.BiasDrivenSTT`][] when it holds one (then it may be left out, and a
+      given one must equal it), else kept on the junction as `own_tmr` (None when
+      the term holds it).
+    - `t_ox_m`: barrier thickness in m, $> 0$ (capacitance). Stored once, in the same
+      way: read from the model's [`spinjax.VCMAAnisotropy`][] when it holds one,
+      else kept as `own_t_ox_m`.
     - `eps_r`: relative permittivity of the barrier, $> 0$ (MgO: 9.8).
     - `easy_axis`: the direction of the two stable states at zero drive.
     - `channel_ohm`, `channel_cross_section_m2`: heavy-metal channel (SOT only) or None.
     """
 
     model: SLLG
-    tmr: TMR
-    t_ox_m: PerJunction = param("m", POSITIVE)
+    own_tmr: TMR | None
+    own_t_ox_m: PerJunction | None
     eps_r: PerJunction = param("1", POSITIVE, default=9.8)
     easy_axis: tuple = eqx.field(static=True, default=(0.0, 0.0, 1.0))
     channel_ohm: PerJunction | None = None
     channel_cross_section_m2: PerJunction | None = None
 
+    def __init__(self, model: SLLG, tmr: TMR | None = None, t_ox_m=None, eps_r=9.8,
+                 easy_axis=(0.0, 0.0, 1.0), channel_ohm=None,
+                 channel_cross_section_m2=None):
+        # One stored value for each parameter the model's terms also use (_terms.py):
+        # `own_tmr` / `own_t_ox_m` are None when a term holds it.
+        model, self.own_tmr = split_parameter("MTJ", "tmr", tmr, model, BiasDrivenSTT,
+                                              "tmr")
+        model, t_ox = split_parameter("MTJ", "t_ox_m", t_ox_m, model, VCMAAnisotropy,
+                                      "t_ox_m")
+        self.own_t_ox_m = None if t_ox is None else _positive("MTJ.t_ox_m", t_ox, "m")
+        self.model = model
+        self.eps_r = eps_r
+        self.easy_axis = tuple(easy_axis)
+        self.channel_ohm = channel_ohm
+        self.channel_cross_section_m2 = channel_cross_section_m2
+
     def __check_init__(self):
         check_concrete(self)
+        if self.own_tmr is not None and not isinstance(self.own_tmr, TMR):
+            raise InvalidParameterError(f"MTJ.tmr must be a spinjax.TMR; got "
+                                        f"{type(self.own_tmr).__name__}.")
+
+    @property
+    def tmr(self) -> TMR:
+        """The barrier's [`spinjax.TMR`][]: the model's [`spinjax.BiasDrivenSTT`][]
+        one when it holds one, else the junction's own."""
+        where = find_term("MTJ", self.model, BiasDrivenSTT)
+        return self.own_tmr if where is None else term_at(self.model, where).tmr
+
+    @property
+    def t_ox_m(self) -> PerJunction:
+        """Barrier thickness $t_{ox}$ in m: the model's [`spinjax.VCMAAnisotropy`][]
+        one when it holds one, else the junction's own."""
+        where = find_term("MTJ", self.model, VCMAAnisotropy)
+        return self.own_t_ox_m if where is None else term_at(self.model, where).t_ox_m
 
     @property
     def area_m2(self) -> PerJunction:

@@ -59,6 +59,7 @@ def sot_mtj(*, length_m=180e-9, width_m=60e-9, thickness_m=1.6e-9, Ms=1.0e6,
         torques=(SpinOrbitTorque(xi_dl=xi_dl, xi_fl=xi_fl, sigma=(0.0, 1.0, 0.0)),),
     )
     cross = jnp.asarray(channel_width_m) * channel_thickness_m
-    return MTJ(model=model, tmr=tmr, t_ox_m=t_ox_m, easy_axis=(0.0, 1.0, 0.0),
+    # t_ox is the VCMA term's; no torque holds the TMR, so the junction keeps it
+    return MTJ(model=model, tmr=tmr, easy_axis=(0.0, 1.0, 0.0),
                channel_ohm=channel_resistivity_ohm_m * channel_length_m / cross,
                channel_cross_section_m2=cross)

@@ -47,4 +47,4 @@ def stt_mtj(*, diameter_m=40e-9, thickness_m=1.3e-9, Ms=1.1e6, alpha=0.027,
                 Demagnetization(disk_factors(diameter_m, thickness_m)), Zeeman()),
         torques=(BiasDrivenSTT(stt, tmr),),
     )
-    return MTJ(model=model, tmr=tmr, t_ox_m=t_ox_m)
+    return MTJ(model=model)   # its TMR and t_ox are the model's terms' (one value each)

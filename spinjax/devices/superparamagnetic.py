@@ -45,4 +45,4 @@ def superparamagnetic_mtj(*, diameter_m=20e-9, thickness_m=1.5e-9, Ms=1.1e6,
                 Demagnetization(disk_factors(diameter_m, thickness_m)), Zeeman()),
         torques=(BiasDrivenSTT(SlonczewskiSTT(polarization=polarization), tmr),),
     )
-    return MTJ(model=model, tmr=tmr, t_ox_m=t_ox_m)
+    return MTJ(model=model)   # its TMR and t_ox are the model's terms' (one value each)

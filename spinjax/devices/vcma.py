@@ -60,4 +60,4 @@ def vcma_mtj(*, diameter_m=60e-9, thickness_m=1.1e-9, Ms=1.1e6, alpha=0.02,
                 Zeeman(bias)),
         torques=(BiasDrivenSTT(SlonczewskiSTT(polarization=polarization), tmr),),
     )
-    return MTJ(model=model, tmr=tmr, t_ox_m=t_ox_m)
+    return MTJ(model=model)   # its TMR and t_ox are the model's terms' (one value each)
