@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 import spinjax as sj
-from spinjax.constants import GAMMA0, KB, MU0
+from spinjax.constants import E_CHARGE, GAMMA0, HBAR, KB, MU0
 from spinjax.devices import sot_mtj, stt_mtj, vcma_mtj
-from spinjax._wer.fokker_planck import (
-    _banded, _initial, _stepper, build_chain, flipped, fokker_planck_wer, relaxation_rate)
+from spinjax._wer.fokker_planck import fokker_planck_wer
+from spinjax._wer.fp_chain import (
+    _banded, _initial, _stepper, build_chain, flipped, relaxation_rate)
 from spinjax._wer.fp_model import AxialDrive, axial_model
 
 
@@ -27,6 +28,21 @@ def _uniaxial(delta, h=0.0, alpha=0.05, temperature_K=300.0):
     h_k = 2 * k_u / (MU0 * ms)
     return sj.SLLG(layer, fields=(sj.UniaxialAnisotropy(K_u=k_u),
                                   sj.Zeeman(bias_A_per_m=(0.0, 0.0, h * h_k))))
+
+
+def _stt_uniaxial(delta, alpha=0.02, pol=0.6):
+    """A uniaxial macrospin with a Slonczewski STT (polarizer +z, constant efficiency)
+    and its zero-temperature critical current I_c0 = 2 e alpha mu0 Ms t_F H_K A /
+    (hbar P) in A (Sun 2000)."""
+    ms, t_f, area, temp = 1e6, 1.2e-9, (40e-9) ** 2, 300.0
+    k_u = delta * KB * temp / (area * t_f)
+    layer = sj.FreeLayer(Ms=ms, alpha=alpha, thickness_m=t_f, area_m2=area,
+                         temperature_K=temp)
+    h_k = 2 * k_u / (MU0 * ms)
+    i_c0 = 2 * E_CHARGE * alpha * MU0 * ms * t_f * h_k / (HBAR * pol) * area
+    model = sj.SLLG(layer, fields=(sj.UniaxialAnisotropy(K_u=k_u), sj.Zeeman()),
+                    torques=(sj.SlonczewskiSTT(polarization=pol),))
+    return model, i_c0
 
 
 def _meridian(x, phi):
@@ -48,6 +64,24 @@ def test_drift_is_the_sllg_drift_projected_on_mz(voltage_V):
         m = jnp.asarray(_meridian(x, phi), jnp.float64)
         mz_dot = np.asarray(dev.model.drift(0.0, m, sj.Drive(voltage_V=voltage_V)))[:, 2]
         np.testing.assert_allclose(mz_dot, fp.drift(x), rtol=1e-6, atol=1e-9 * scale)
+
+
+def test_current_driven_drift_and_mirror_symmetry():
+    # The SlonczewskiSTT path: A(x) against SLLG.drift under J = I/A ...
+    model, i_c0 = _stt_uniaxial(60.0)
+    fp = axial_model(model, AxialDrive(current_A=2 * i_c0))
+    x = np.linspace(-0.99, 0.99, 23)
+    m = jnp.asarray(_meridian(x, 0.7), jnp.float64)
+    j = 2 * i_c0 / float(model.layer.area_m2)
+    mz_dot = np.asarray(model.drift(0.0, m, sj.Drive(j_stt_A_per_m2=j)))[:, 2]
+    scale = np.max(np.abs(mz_dot))
+    np.testing.assert_allclose(mz_dot, fp.drift(x), rtol=1e-6, atol=1e-9 * scale)
+    # ... and x -> -x: +I from -z is -I from +z (no field, constant efficiency).
+    widths = [5e-9, 10e-9, 15e-9]
+    up = fokker_planck_wer(model, widths, current_A=2 * i_c0)
+    down = fokker_planck_wer(model, widths, current_A=-2 * i_c0, initial_well=1)
+    assert up.initial_well == -1
+    np.testing.assert_allclose(down.wer, up.wer, rtol=1e-8)
 
 
 def test_diffusion_coefficient_is_brown_thermal_field():
@@ -94,6 +128,18 @@ def test_escape_rate_is_brown_asymptotic(delta, h):
     assert abs(ratio - 1) < 1.6 / delta
     if h == 0.0:
         assert delta * (ratio - 1) == pytest.approx(-1.0, abs=0.1)
+
+
+def test_grid_and_step_convergence_at_delta_60():
+    # Delta = 60 (a Boltzmann density within 1/60 of the pole) at 2 I_c0: WER from
+    # about 1e-9 to 1e-12, stable to 1 % when cells double and rtol drops 20-fold.
+    model, i_c0 = _stt_uniaxial(60.0)
+    widths = [13e-9, 15e-9, 17e-9]
+    base = fokker_planck_wer(model, widths, current_A=2 * i_c0)
+    fine = fokker_planck_wer(model, widths, current_A=2 * i_c0, n_cells=1200, rtol=1e-4)
+    assert base.barrier_kT == pytest.approx(60.0, rel=1e-4)
+    assert 3e-13 < base.wer[-1] < base.wer[0] < 3e-9
+    np.testing.assert_allclose(base.wer, fine.wer, rtol=0.01)
 
 
 def test_grid_and_step_convergence_at_1e9_to_1e12():
@@ -164,7 +210,17 @@ def _cold():
     return dev
 
 
+def _circular_with(term, torque):
+    layer = stt_mtj().model.layer
+    return sj.SLLG(layer, fields=(sj.UniaxialAnisotropy(K_u=6e5),) + term,
+                   torques=torque)
+
+
 @pytest.mark.parametrize("make, name", [
+    (lambda: _circular_with((), (sj.SpinOrbitTorque(xi_dl=-0.3),)), "SpinOrbitTorque"),
+    (lambda: _circular_with((sj.OerstedField(t_hm_m=5e-9),), ()), "OerstedField"),
+    (lambda: _circular_with((sj.UniaxialAnisotropy(K_u=1e4, axis=(1.0, 0.0, 0.0)),), ()),
+     "axis"),
     (lambda: sot_mtj(), "factors"),   # elliptical, and SOT
     (lambda: vcma_mtj(), "bias_A_per_m"),
     (_tilted_polarizer, "polarizer"),
@@ -196,6 +252,8 @@ def test_devices_that_break_the_symmetry_raise(make, name):
     (dict(steps=5), "steps"), (dict(steps=None), "steps"),
     (dict(initial_well=0), "initial_well"), (dict(initial_well=2), "initial_well"),
     (dict(voltage_V=0.0), "initial_well"),
+    (dict(current_A=1e-4), "current_A"),     # the preset is driven by its voltage
+    (dict(rtol=0.0), "rtol"), (dict(rtol=0.9), "rtol"),
 ])
 def test_bad_inputs_name_the_parameter(kwargs, name):
     args = dict(widths_s=[1e-9], voltage_V=1.0) | kwargs

@@ -2,7 +2,7 @@ r"""A Fokker-Planck reference for the write error rate of axially symmetric junc
 
 ``fokker_planck_wer(device, widths_s, *, voltage_V=0.0, current_A=0.0,
 field_A_per_m=0.0, initial_well=None, relax_s=0.0, convention="final",
-n_cells=800, steps=200) -> FokkerPlanckWER``
+n_cells=600, steps=200, rtol=2e-3) -> FokkerPlanckWER``
 
 solves the one-dimensional equation of $x = m_z$ (derived from spinjax's sLLG in
 :mod:`spinjax._wer.fp_model`),
@@ -47,30 +47,34 @@ scaled by $\sqrt{\pi_i/\pi_j}$, swamp $10^{-12}$. NumPy/SciPy in float64 rather 
 JAX: a reference solver of a tridiagonal system, sequential in time, needs float64
 (the tails) and no gradients or accelerator.
 
-**Accuracy and cost.** With the defaults (600 cells, 400 steps over the longest
-width, at least 24 per interval between widths) the WER down to $10^{-12}$ changes
-by less than 1 % when cells and steps are doubled (tested), and
-``FokkerPlanckWER.time_error`` bounds the time-discretization error (the last
-Richardson correction, conservative). A curve of 20 widths takes about 0.1-0.3 s
-on one CPU core.
+**Accuracy and cost.** The steps double (from 200 over the longest width, at least
+24 between two widths) until the last Richardson correction, reported as
+``FokkerPlanckWER.time_error`` and measured at 3-5 times the true error, is below
+`rtol` = 0.2 % for every WER above $10^{-14}$. With 600 cells the WER from $10^{-9}$
+to $10^{-12}$ of the STT preset ($\Delta = 45$) and of a $\Delta = 60$ junction at
+$2 I_{c0}$ moves by less than 0.1 % when the cells double and `rtol` drops 20-fold
+(tested at 1 %); the Neel-Brown rate agrees with Brown's asymptotic formula to
+$1 - 1/\Delta$, its known next order. A curve of 20-50 widths takes 0.1-0.4 s on
+one CPU core (measured on the 2-core development machine, shared).
 """
 
 import dataclasses
-import math
+import warnings
 
 import numpy as np
-from scipy.linalg.lapack import dgttrf, dgttrs
 
 from .._params import InvalidParameterError
 from .._sllg import SLLG
 from .._validate import check_choice, check_int, check_real
-from .fp_model import AxialDrive, AxialModel, axial_model
+from .fp_chain import _initial, _richardson, _run, build_chain, flipped
+from .fp_model import AxialDrive, axial_model
 
 __all__ = ["FokkerPlanckWER", "fokker_planck_wer"]
 
-_GAUSS_X, _GAUSS_W = np.polynomial.legendre.leggauss(6)
 _MIN_STEPS = 24     # backward Euler steps in every interval between two widths
 _LEVELS = 4         # Richardson levels: steps tau, tau/2, tau/4, tau/8 (fourth order)
+_FLOOR = 1e-14      # rtol applies to the WER values above this
+_MAX_STEPS = 25_600  # the most steps over the longest width that the doubling reaches
 
 ASSUMPTIONS = (
     "macrospin (one free-layer magnetization)",
@@ -95,7 +99,7 @@ class FokkerPlanckWER:
       `field_A_per_m`: the inputs.
     - `barrier_kT`: the zero-drive energy barrier of the initial well in $k_BT$.
     - `diffusion_per_s`: $D = 1/(2\\tau_N)$ in 1/s.
-    - `n_cells`, `steps`: the resolution.
+    - `n_cells`, `steps`: the resolution (`steps`: after the doubling).
     - `assumptions`: what the model assumes, in words.
     """
 
@@ -137,159 +141,6 @@ class FokkerPlanckWER:
         return fig
 
 
-# --- the discrete generator -------------------------------------------------------
-
-
-def _bernoulli(z):
-    """$B(z) = z/(e^z - 1)$, with $B(0) = 1$, stable for all z."""
-    z = np.asarray(z, np.float64)
-    small = np.abs(z) < 1e-8
-    zs = np.where(small, 1.0, z)
-    return np.where(small, 1 - z / 2, zs / np.expm1(zs))
-
-
-def _integrate_phi(fp: AxialModel, theta_a, theta_b):
-    r"""$\Phi(\cos\theta_b) - \Phi(\cos\theta_a)$ by 6-point Gauss-Legendre in $\theta$."""
-    mid, half = (theta_a + theta_b) / 2, (theta_b - theta_a) / 2
-    th = mid[:, None] + half[:, None] * _GAUSS_X
-    return np.sum(fp.dphi(np.cos(th)) * (-np.sin(th)) * _GAUSS_W, axis=1) * half
-
-
-@dataclasses.dataclass(frozen=True)
-class Chain:
-    """The finite-volume generator as a birth-death chain over the cells, ordered from
-    the +z pole (cell 0) to the -z pole: `fwd[i]` is the rate (1/s) from cell i to
-    i+1, `bwd[i]` from i+1 to i, `absorb` the rate out of the last cell of the +z
-    hemisphere through an absorbing equator (first-passage convention)."""
-
-    fwd: np.ndarray
-    bwd: np.ndarray
-    absorb: float
-    absorb_other: float    # the same out of the first cell of the -z hemisphere
-    x: np.ndarray          # cell centres (m_z)
-    width: np.ndarray      # cell measures in x
-    log_pi: np.ndarray     # log of the discrete stationary masses (unnormalized)
-
-
-def build_chain(fp: AxialModel, n_cells: int) -> Chain:
-    """The Scharfetter-Gummel finite-volume chain of `fp` on `n_cells` cells uniform
-    in $\\theta$ (`n_cells` even: a face on the equator)."""
-    faces = np.linspace(0.0, np.pi, n_cells + 1)
-    centres = (faces[:-1] + faces[1:]) / 2
-    width = np.cos(faces[:-1]) - np.cos(faces[1:])
-    dth = np.pi / n_cells
-    d = fp.diffusion_per_s
-    delta = _integrate_phi(fp, centres[:-1], centres[1:])
-    k = d * np.sin(faces[1:-1]) / dth
-    fwd = k * _bernoulli(-delta) / width[:-1]
-    bwd = k * _bernoulli(delta) / width[1:]
-    absorb = []
-    for i in (n_cells // 2 - 1, n_cells // 2):      # the two cells at the equator
-        eq = faces[n_cells // 2]
-        half = _integrate_phi(fp, centres[i:i + 1], np.array([eq]))[0]
-        absorb.append(d * np.sin(eq) / (dth / 2) * _bernoulli(-half)[()] / width[i])
-    log_pi = np.log(width) + np.concatenate([[0.0], np.cumsum(delta)])
-    return Chain(fwd, bwd, float(absorb[0]), float(absorb[1]), np.cos(centres), width,
-                 log_pi)
-
-
-def flipped(chain: Chain) -> Chain:
-    """The same chain seen from the -z pole (x -> -x), so that cell 0 is always the
-    pole of the initial well."""
-    return Chain(chain.bwd[::-1].copy(), chain.fwd[::-1].copy(), chain.absorb_other,
-                 chain.absorb, -chain.x[::-1], chain.width[::-1].copy(),
-                 chain.log_pi[::-1].copy())
-
-
-def _initial(chain: Chain):
-    """Discrete zero-drive stationary masses of cells 0..n/2-1 (the initial
-    hemisphere), sum 1, zero elsewhere."""
-    half = len(chain.x) // 2
-    lp = chain.log_pi[:half]
-    p = np.exp(lp - lp.max())
-    out = np.zeros(len(chain.x))
-    out[:half] = p / p.sum()
-    return out
-
-
-def _banded(chain: Chain, tau: float, absorbing: bool):
-    """The (1,1)-banded matrix of $I - \\tau L$ (an M-matrix, unit column sums but
-    for the absorbed part). Absorbing: only the initial hemisphere, whose last cell
-    loses `absorb` through the equator."""
-    fwd, bwd = chain.fwd, chain.bwd
-    n = len(chain.x)
-    if absorbing:
-        n //= 2
-        fwd, bwd = fwd[:n - 1], bwd[:n - 1]
-    out = np.zeros(n)
-    out[:-1] += fwd
-    out[1:] += bwd
-    if absorbing:
-        out[-1] += chain.absorb
-    ab = np.zeros((3, n))
-    ab[0, 1:] = -tau * bwd
-    ab[2, :-1] = -tau * fwd
-    ab[1] = 1 + tau * out
-    return ab
-
-
-def _stepper(ab):
-    """Backward Euler steps with one LU factorization of the tridiagonal `ab`
-    (LAPACK gttrf/gttrs; an M-matrix with dominant columns: no pivoting happens)."""
-    dl, d, du, du2, ipiv, info = dgttrf(ab[2, :-1], ab[1], ab[0, 1:])
-    if info != 0:
-        raise FloatingPointError(f"singular backward Euler matrix (gttrf info {info}).")
-
-    def step(p, n, trans="N"):
-        for _ in range(n):
-            p, info = dgttrs(dl, d, du, du2, ipiv, p, trans=trans)
-        return p
-
-    return step
-
-
-def _run(chain_on, chain_off, p0, edges, relax_s, n_per, n_relax, absorbing):
-    """Backward Euler through the intervals `edges` (n_per[k] steps each), then
-    `relax_s` at zero drive (`chain_off`); returns the probability in the initial
-    hemisphere at each width. The relaxation acts on the indicator instead (the
-    transposed steps: the backward equation), once for all widths."""
-    half = len(p0) // 2
-    p = p0[:half] if absorbing else p0
-    states = []
-    for k in range(len(n_per)):
-        tau = (edges[k + 1] - edges[k]) / n_per[k]
-        p = _stepper(_banded(chain_on, tau, absorbing))(p, n_per[k])
-        states.append(p)
-    indicator = np.zeros(len(p))
-    indicator[:half] = 1.0
-    if relax_s > 0:
-        step = _stepper(_banded(chain_off, relax_s / n_relax, False))
-        indicator = step(indicator, n_relax, trans="T")
-    return np.stack(states) @ indicator
-
-
-def relaxation_rate(chain: Chain, iterations: int = 6) -> float:
-    r"""The lowest nonzero eigenvalue $\lambda_1$ (1/s) of the chain's generator (at
-    zero drive: the Neel-Brown reversal rate, the sum of the escape rates of both
-    wells), by inverse iteration on the Green's function of the chain. Each step is
-    a cumulative sum of positive terms, so $\lambda_1 \sim e^{-\Delta}$ comes out to
-    relative precision where a dense eigensolver would only resolve it to
-    $\epsilon\,\|L\|$."""
-    pi = np.exp(chain.log_pi - chain.log_pi.max())
-    pi /= pi.sum()
-    cond = pi[:-1] * chain.fwd            # = pi[1:] * chain.bwd (detailed balance)
-    f = np.where(chain.x > 0, 1.0, -1.0)
-    lam = math.nan
-    for _ in range(iterations):
-        f = f - np.dot(pi, f)
-        flux = np.cumsum(pi * f)[:-1]      # solve S q = Pi f, S the chain's Laplacian
-        q = np.concatenate([[0.0], -np.cumsum(flux / cond)])
-        q = q - np.dot(pi, q)
-        lam = np.dot(pi * f, f) / np.dot(pi * f, q)
-        f = q / np.sqrt(np.dot(pi * q, q))
-    return float(lam)
-
-
 def _check_widths(widths_s):
     try:
         w = np.asarray(widths_s, np.float64)
@@ -322,7 +173,8 @@ def _check_field(field_A_per_m) -> float:
 def fokker_planck_wer(device, widths_s, *, voltage_V: float = 0.0, current_A: float = 0.0,
                       field_A_per_m=0.0, initial_well: int | None = None,
                       relax_s: float = 0.0, convention: str = "final",
-                      n_cells: int = 600, steps: int = 400) -> FokkerPlanckWER:
+                      n_cells: int = 600, steps: int = 200,
+                      rtol: float = 2e-3) -> FokkerPlanckWER:
     r"""The write error rate of a rectangular pulse against its width, from the
     Fokker-Planck equation of $m_z$ (see the module docstring for the equation, the
     conventions, the assumptions and the accuracy).
@@ -349,8 +201,11 @@ def fokker_planck_wer(device, widths_s, *, voltage_V: float = 0.0, current_A: fl
       or ``"first_passage"`` (never reached the equator during the pulse).
     - `n_cells`: finite-volume cells over $\theta \in [0, \pi]$, an even integer in
       [64, 20000].
-    - `steps`: backward Euler steps over the longest width (at least 24 in every
-      interval between widths), an integer in [10, 100000].
+    - `steps`: the initial number of backward Euler steps over the longest width (at
+      least 24 in every interval between widths), an integer in [10, 25600]; doubled
+      until the time-discretization error estimate of every WER above $10^{-14}$ is
+      below `rtol` (or 25600 steps are reached, with a warning).
+    - `rtol`: that relative error target, in [1e-8, 0.5].
     """
     model = getattr(device, "model", device)
     if not isinstance(model, SLLG):
@@ -367,7 +222,8 @@ def fokker_planck_wer(device, widths_s, *, voltage_V: float = 0.0, current_A: fl
     if n_cells % 2:
         raise InvalidParameterError(f"n_cells = {n_cells}; it must be even (a cell face "
                                     "on the equator), in [64, 20000].")
-    steps = check_int("steps", steps, 10, 100_000)
+    steps = check_int("steps", steps, 10, _MAX_STEPS)
+    rtol = check_real("rtol", rtol, 1e-8, 0.5)
     if convention == "first_passage" and relax_s > 0:
         raise InvalidParameterError(
             f"relax_s = {relax_s!r} with convention = 'first_passage'; relaxation after "
@@ -399,16 +255,29 @@ def fokker_planck_wer(device, widths_s, *, voltage_V: float = 0.0, current_A: fl
     n_per = np.maximum(_MIN_STEPS, np.ceil(np.diff(edges) / tau_max).astype(int))
     n_relax = max(_MIN_STEPS, steps)
     absorbing = convention == "first_passage"
-    table = [_run(chain_on, chain_off, p0, edges, relax_s, n_per * 2**i,
-                  n_relax * 2**i, absorbing) for i in range(_LEVELS)]
-    for k in range(1, _LEVELS):      # Richardson: the error of BE is a series in tau
-        prev = table
-        table = [(2**k * prev[i] - prev[i - 1]) / (2**k - 1) for i in range(1, len(prev))]
-    wer, second = table[0], prev[-1]
-    err = np.abs(wer - second) / np.maximum(np.abs(wer), 1e-300)
+    runs = {}
+
+    def run(mult):
+        if mult not in runs:
+            runs[mult] = _run(chain_on, chain_off, p0, edges, relax_s, n_per * mult,
+                              n_relax * mult, absorbing)
+        return runs[mult]
+
+    mult = 1
+    while True:     # double the steps until the Richardson correction is below rtol
+        wer, err = _richardson([run(mult * 2**i) for i in range(_LEVELS)])
+        judged = wer >= _FLOOR
+        if not np.any(err[judged] > rtol) or mult * steps * 2 > _MAX_STEPS:
+            break
+        mult *= 2
+    if np.any(err[judged] > rtol):
+        warnings.warn(f"fokker_planck_wer: the time-discretization error estimate "
+                      f"{np.max(err[judged]):.2g} exceeds rtol = {rtol:g} at "
+                      f"{mult * steps} steps (the cap); see FokkerPlanckWER.time_error.",
+                      RuntimeWarning, stacklevel=2)
     lookup = np.searchsorted(edges[1:], widths)
     return FokkerPlanckWER(
         widths_s=widths, wer=wer[lookup], time_error=err[lookup], convention=convention,
         initial_well=int(initial_well), relax_s=relax_s, voltage_V=voltage_V,
         current_A=current_A, field_A_per_m=field_z, barrier_kT=barrier,
-        diffusion_per_s=fp_off.diffusion_per_s, n_cells=n_cells, steps=steps)
+        diffusion_per_s=fp_off.diffusion_per_s, n_cells=n_cells, steps=mult * steps)

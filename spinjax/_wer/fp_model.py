@@ -173,6 +173,7 @@ def axial_model(model: SLLG, drive: AxialDrive) -> AxialModel:
     volt = drive.voltage_V
     j_stt = drive.current_A / area
 
+    uses = set()    # the drive inputs that some term reads
     slopes = []     # h contributions linear in x: coefficient in A/m
     constants = [drive.field_z_A_per_m]
     torques = []    # callables (x) -> (a(x), h(x)) in A/m
@@ -182,6 +183,7 @@ def axial_model(model: SLLG, drive: AxialDrive) -> AxialModel:
             _axial_sign(f"{where}.axis", term.axis)
             slopes.append(2 * _scalar(f"{where}.K_u", term.K_u) / (MU0 * Ms))
         elif isinstance(term, VCMAAnisotropy):
+            uses.add("voltage_V")
             _axial_sign(f"{where}.axis", term.axis)
             k_i = (_scalar(f"{where}.K_i0", term.K_i0)
                    - _scalar(f"{where}.xi", term.xi) * volt / _scalar(f"{where}.t_ox_m",
@@ -208,14 +210,22 @@ def axial_model(model: SLLG, drive: AxialDrive) -> AxialModel:
     for i, term in enumerate(model.torques):
         where = f"model.torques[{i}] ({type(term).__name__})"
         if isinstance(term, SlonczewskiSTT):
+            uses.add("current_A")
             torques.append(_stt(where, term, Ms, t_f, lambda x, s: j_stt))
         elif isinstance(term, BiasDrivenSTT):
+            uses.add("voltage_V")
             torques.append(_bias_stt(where, term, Ms, t_f, area, volt))
         else:
             raise InvalidParameterError(
                 f"{where} breaks the axial symmetry (or is not known to keep it): the "
                 "Fokker-Planck reference supports only spin-transfer torques with a "
                 "polarizer along z (SlonczewskiSTT, BiasDrivenSTT).")
+    for name in ("voltage_V", "current_A"):
+        if getattr(drive, name) != 0 and name not in uses:
+            raise InvalidParameterError(
+                f"{name} = {getattr(drive, name)!r}, but no term of the device reads it "
+                f"(a voltage drives VCMA and BiasDrivenSTT, a current SlonczewskiSTT): "
+                f"it would be ignored; pass {name} = 0 or a device that uses it.")
     slope = float(np.sum(slopes))
     const = float(np.sum(constants))
 
