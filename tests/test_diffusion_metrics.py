@@ -5,6 +5,7 @@ draws), the unbiasedness of the kernel distance, and a classifier that learns.""
 import numpy as np
 import pytest
 
+from diffusion.errors import MetricError
 from diffusion.metrics import (
     bootstrap_interval, class_histogram, frechet_distance, kernel_distance,
     subsample_interval)
@@ -157,3 +158,11 @@ def test_classifier_learns_digits_and_its_features_separate_classes():
     a, b = f[d.y_train == 0], f[d.y_train == 1]
     same = frechet_distance(a[: len(a) // 2], a[len(a) // 2:])
     assert frechet_distance(a, b) > 5 * same
+
+
+@pytest.mark.parametrize("kw,name", [(dict(n_boot=0), "n_boot"), (dict(n_boot=2.5), "n_boot"),
+                                     (dict(level=1.0), "level"), (dict(level=0.0), "level")])
+def test_bootstrap_interval_refuses_bad_arguments(kw, name):
+    f = np.random.default_rng(0).standard_normal((20, 2))
+    with pytest.raises(MetricError, match=name):
+        bootstrap_interval(frechet_distance, f, f, **kw)
