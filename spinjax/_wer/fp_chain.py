@@ -1,5 +1,5 @@
 r"""The finite-volume generator of the one-dimensional Fokker-Planck equation of $m_z$
-(see :mod:`spinjax._wer.fokker_planck`) as a birth-death chain, and its time steps.
+(see `spinjax._wer.fokker_planck`) as a birth-death chain, and its time steps.
 
 Cells uniform in $\theta$ with a face on the equator; the Scharfetter-Gummel flux
 between neighbouring centres, exact for a piecewise linear quasi-potential $\Phi$,

@@ -1,14 +1,14 @@
 r"""The one-dimensional Fokker-Planck model of an axially symmetric macrospin.
 
-Derived from spinjax's own stochastic LLG (:class:`spinjax.SLLG`), so that the
-Fokker-Planck reference of :mod:`spinjax._wer.fokker_planck` and a Monte Carlo run of
-:func:`spinjax.simulate` describe the same model in the same units.
+Derived from spinjax's own stochastic LLG ([`spinjax.SLLG`][]), so that the
+Fokker-Planck reference of `spinjax._wer.fokker_planck` and a Monte Carlo run of
+[`spinjax.simulate`][] describe the same model in the same units.
 
 **Derivation.** The sLLG is the Stratonovich equation
 $d\mathbf m = -\gamma'[\mathbf m\times\mathbf H' + \alpha\,\mathbf m\times(\mathbf m
 \times\mathbf H')]\,dt$ with $\gamma' = \gamma_0/(1+\alpha^2)$, $\mathbf H'$ the
 effective field plus the torque fields plus the Brown field $\sigma\,d\mathbf W/dt$,
-$\sigma^2 = 2\alpha k_B T/(\gamma_0\mu_0 M_s V)$ (:func:`spinjax.thermal_field_strength`).
+$\sigma^2 = 2\alpha k_B T/(\gamma_0\mu_0 M_s V)$ ([`spinjax.thermal_field_strength`][]).
 Its Fokker-Planck equation on the sphere is Brown's (Phys. Rev. 130, 1677, 1963),
 $\partial_t W = -\nabla\cdot(\dot{\mathbf m}_\mathrm{det} W) + D\,\nabla^2 W$, with the
 diffusion coefficient $D = \tfrac12 \gamma_0^2\sigma^2/(1+\alpha^2)$ (the noise moves
@@ -153,7 +153,7 @@ class AxialModel:
 
 def axial_model(model: SLLG, drive: AxialDrive) -> AxialModel:
     """The float64 $h(x)$, $a(x)$ of `model` under `drive`, term by term; raises
-    :class:`spinjax.InvalidParameterError` naming the first term that is not axially
+    [`spinjax.InvalidParameterError`][] naming the first term that is not axially
     symmetric (or not known to be)."""
     if not isinstance(model, SLLG):
         raise InvalidParameterError(f"model is a {type(model).__name__}; expected an "
