@@ -251,6 +251,7 @@ def test_devices_that_break_the_symmetry_raise(make, name):
     (dict(n_cells=1.5), "n_cells"), (dict(n_cells=True), "n_cells"),
     (dict(steps=5), "steps"), (dict(steps=None), "steps"),
     (dict(initial_well=0), "initial_well"), (dict(initial_well=2), "initial_well"),
+    (dict(initial_well=True), "initial_well"), (dict(widths_s=np.ones(10_001)), "widths_s"),
     (dict(voltage_V=0.0), "initial_well"),
     (dict(current_A=1e-4), "current_A"),     # the preset is driven by its voltage
     (dict(rtol=0.0), "rtol"), (dict(rtol=0.9), "rtol"),

@@ -149,10 +149,10 @@ def _check_widths(widths_s):
         w = np.asarray(widths_s, np.float64)
     except (TypeError, ValueError):
         w = None
-    if w is None or w.ndim > 1 or w.size == 0 or w.size > 100_000 \
+    if w is None or w.ndim > 1 or w.size == 0 or w.size > 10_000 \
             or not np.all(np.isfinite(w)) or np.any(w <= 0):
         raise InvalidParameterError(
-            f"widths_s = {widths_s!r}; it must be a non-empty 1-d array (at most 100000) "
+            f"widths_s = {widths_s!r}; it must be a non-empty 1-d array (at most 10000) "
             "of finite pulse widths in (0, inf) s.")
     return np.atleast_1d(w)
 
@@ -242,7 +242,10 @@ def fokker_planck_wer(device, widths_s, *, voltage_V: float = 0.0, current_A: fl
                 "initial_well = None, but the pulse pushes neither way (no torque and no "
                 "field at the equator): give initial_well = +1 or -1.")
         initial_well = -1 if push > 0 else 1
-    check_choice("initial_well", initial_well, (1, -1))
+    if isinstance(initial_well, bool) or initial_well not in (1, -1):
+        raise InvalidParameterError(
+            f"initial_well = {initial_well!r}; valid values: 1 (write from +z), -1, None.")
+    initial_well = int(initial_well)
 
     chain_on = build_chain(fp_on, n_cells)
     chain_off = build_chain(fp_off, n_cells)
