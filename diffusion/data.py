@@ -3,20 +3,18 @@
 Images are float32 NHWC in [-1, 1] (background -1) and labels int32, in a frozen
 :class:`Dataset`. ``load_dataset("auto")`` uses Fashion-MNIST when its IDX files are found
 (``$SPINJAX_DATA_DIR``, then Debian's ``dataset-fashion-mnist``), else the digits bundled
-with scikit-learn, so tests and CI run offline. :func:`batches` shuffles with a JAX key.
+with scikit-learn, so tests and CI run offline. The training batches are drawn by
+:mod:`diffusion.input_pipeline`.
 """
 
 import dataclasses
 import gzip
-import itertools
 import logging
 import math
 import os
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
-import jax
 import numpy as np
 
 from .errors import DataError, MissingDataError
@@ -92,7 +90,7 @@ class Dataset:
 
 
 def _check_int(name: str, value, lo: int, hi: float = math.inf, note: str = "") -> None:
-    """Raise a ValueError naming `name` unless `value` is an integer in [lo, hi]."""
+    """Raise a DataError naming `name` unless `value` is an integer in [lo, hi]."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not (
             lo <= value <= hi):
         raise DataError(f"{name} must be an integer in [{lo}, {hi}]{note}, got {value!r}")
@@ -233,33 +231,3 @@ def load_dataset(name: str = "auto", path: str | os.PathLike | None = None,
         data = dataclasses.replace(data, **{k: _pad(getattr(data, k), pad_to)
                                             for k in ("x_train", "x_test")})
     return data
-
-
-def batches(x: np.ndarray, y: np.ndarray, batch_size: int, key: jax.Array, *,
-            drop_remainder: bool = True, epochs: int | None = 1
-            ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Shuffled ``(x, y)`` NumPy batches; each epoch permutes with a fresh split of `key`.
-
-    Same key, same batches. ``epochs=None`` repeats forever; ``drop_remainder=False``
-    yields a last, smaller batch in each epoch. Arguments are checked at the call.
-    """
-    n = len(x)
-    if n == 0 or len(y) != n:
-        raise DataError(f"x and y must be non-empty and of one length, got {n} and "
-                        f"{len(y)}")
-    _check_int("batch_size", batch_size, 1, n if drop_remainder else math.inf,
-               " (the number of examples, when drop_remainder=True)")
-    if epochs is not None:
-        _check_int("epochs", epochs, 1, note=" or None (forever)")
-    stop = n - n % batch_size if drop_remainder else n
-
-    def generate():
-        k = key
-        for _ in itertools.count() if epochs is None else range(epochs):
-            k, sub = jax.random.split(k)
-            perm = np.asarray(jax.random.permutation(sub, n))
-            for start in range(0, stop, batch_size):
-                idx = perm[start:start + batch_size]
-                yield x[idx], y[idx]
-
-    return generate()

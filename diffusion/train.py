@@ -9,7 +9,8 @@ weights) by ``optax.incremental_update``.
 
 Exact resumption: every random choice of step $s$ (the batch, $t$, $\epsilon$, the
 dropout) is a function of ``(seed, s)`` alone (the batch is slice $s$ mod $E$ of the
-permutation of epoch $\lfloor s/E\rfloor$, $E$ batches per epoch), and the state
+permutation of epoch $\lfloor s/E\rfloor$, $E$ batches per epoch:
+:func:`diffusion.input_pipeline.batch_indices`), and the state
 (parameters, EMA, optimizer moments, step) is checkpointed by orbax, so a run stopped
 after any checkpoint and restarted reaches bit-identical weights.
 
@@ -37,6 +38,7 @@ import optax
 
 from .config import TrainConfig
 from .errors import ConfigError, DataError
+from .input_pipeline import batch_indices
 from .schedules import make_schedule, q_sample
 from .unet import UNet
 
@@ -89,12 +91,9 @@ def _train_step(config: TrainConfig, model: UNet, schedule, root, x_train,
     optimizer = make_optimizer(config)
     n = x_train.shape[0]
     batch = min(config.batch_size, n)
-    per_epoch = n // batch
     s = state.step
     k_perm, k_t, k_eps, k_drop = jax.random.split(jax.random.fold_in(root, s), 4)
-    perm = jax.random.permutation(jax.random.fold_in(root, -1 - s // per_epoch), n)
-    idx = jax.lax.dynamic_slice(perm, ((s % per_epoch) * batch,), (batch,))
-    x0 = x_train[idx]
+    x0 = x_train[batch_indices(root, s, n, batch)]
     t = jax.random.randint(k_t, (batch,), 0, config.timesteps)
     eps = jax.random.normal(k_eps, x0.shape, x0.dtype)
     xt = q_sample(schedule, x0, t, eps)

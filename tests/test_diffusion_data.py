@@ -11,8 +11,9 @@ import pytest
 
 from diffusion import data
 from diffusion.data import (
-    DataError, Dataset, MissingDataError, batches, find_fashion_mnist, load_dataset,
+    DataError, Dataset, MissingDataError, find_fashion_mnist, load_dataset,
     load_digits_fallback, load_idx_dir, read_idx)
+from diffusion.input_pipeline import batch_indices, batches
 
 CODES = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C, np.float32: 0x0D,
          np.float64: 0x0E}
@@ -282,6 +283,20 @@ def test_batches_epochs_and_remainder():
               for _ in range(3)]
     assert all(sorted(e) == list(range(10)) for e in epochs)
     assert not np.array_equal(epochs[0], epochs[1])
+
+
+def test_batches_are_the_training_steps_batches():
+    """The host iterator and the jitted training step share one rule: with the same
+    key, the k-th batch of ``batches`` is the batch of training step k (across the
+    epoch boundary, the remainder skipped)."""
+    x, y = np.arange(11) * 10, np.arange(11)
+    key = jax.random.key(7)
+    it = batches(x, y, 3, key, epochs=3)
+    step = jax.jit(batch_indices, static_argnums=(2, 3))
+    for s in range(9):
+        _, by = next(it)
+        np.testing.assert_array_equal(by, np.asarray(step(key, s, 11, 3)))
+    assert next(it, None) is None
 
 
 def test_batches_argument_errors():
