@@ -40,7 +40,7 @@ from ._torques.sot import SpinOrbitTorque
 from ._torques.stt import SlonczewskiSTT
 from ._torques.bias_stt import BiasDrivenSTT
 from . import devices, experiments  # noqa: E402  (they build on the names above)
-from . import bits, design, estimators, fitting, sharding, trng  # noqa: E402
+from . import bits, design, estimators, fitting, sharding, trng, wer  # noqa: E402
 from ._estimators import (  # noqa: E402
     SmoothedEstimate, array_pulse_outcome, paired_difference, pulse_outcome,
     smoothed_probability, soft_outcome, waveform_outcome)
@@ -55,7 +55,7 @@ __all__ = [
     "xor_streams", "gaussian_box_muller", "gaussian_clt", "gaussian_inverse_cdf",
     "gaussian_quality", "uniforms",
     "BiasDrivenSTT", "HallReadout", "OerstedField", "harmonic_voltages", "lock_in",
-    "devices", "trng", "bits", "design", "estimators", "fitting", "sharding", "SmoothedEstimate", "array_pulse_outcome", "paired_difference",
+    "devices", "trng", "wer", "bits", "design", "estimators", "fitting", "sharding", "SmoothedEstimate", "array_pulse_outcome", "paired_difference",
     "pulse_outcome", "smoothed_probability", "soft_outcome", "waveform_outcome",
     "Bounded", "DesignFailed", "DesignResult", "MinEnergyResult", "Positive",
     "min_energy_pulse", "rectangular_reference", "tune_to_probability", "FitResult",

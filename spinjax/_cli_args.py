@@ -138,14 +138,30 @@ def build_parser(description, commands, presets, spreads) -> argparse.ArgumentPa
          help="pulse plateaus, s: a:b:n or x,y,z (at least 3)")
     _add(p, "--edge", type=_real(0, 1e-6, unit="s"), default=20e-12,
          help="rise and fall time, s")
-    p = command("wer", "write error rate, in batches, down to 1e-5 and below")
+    p = command("wer", "write error rate to 1e-9 and below (brute force or splitting)")
     _common(p, spreads, presets)
     _add(p, "--amplitude", type=amp, default=1.61, help="pulse amplitude, V (A/m^2 for sot)")
     _add(p, "--width", type=_real(0, 1e-6, open_lo=True, unit="s"), default=0.45e-9,
          help="pulse plateau, s")
-    _add(p, "--trials", type=_int(1, 10**12), default=100000,
-         help="writes; rounded up to whole batches (the rounding is reported)")
+    _add(p, "--trials", type=_int(1, 10**12), default=None,
+         help="a fixed number of writes (brute force; rounded up to whole batches); "
+         "without it and without --target: 100000")
     _add(p, "--batch", type=_int(), default=65536, help="junctions simulated at once")
+    _add(p, "--target", type=_real(0, 1, open_lo=True), default=None,
+         help="resolve the WER down to this rate (e.g. 1e-9): run until the 95 % "
+         "interval is within --rel-precision, or below the target")
+    _add(p, "--rel-precision", type=_real(0, 10, open_lo=True), default=0.3,
+         help="relative half-width of the 95 % interval to reach (with --target)")
+    _add(p, "--method", choices=("auto", "brute", "splitting"), default="auto",
+         help="brute force, adaptive multilevel splitting, or chosen from a pilot")
+    _add(p, "--max-time", type=_real(0, 1e7, open_lo=True, unit="s"), default=1800.0,
+         help="time budget per point, s (with --target)")
+    _add(p, "--amplitudes", type=_grid(False, "V or A/m^2"), default=None,
+         help="sweep the amplitude (a:b:n or x,y,z) at --width")
+    _add(p, "--widths", type=_grid(True, "s"), default=None,
+         help="sweep the plateau (a:b:n or x,y,z) at --amplitude")
+    _add(p, "--settle", type=_real(0, 1e-6, unit="s"), default=1e-9,
+         help="relaxation after the pulse before the write is judged, s")
     p = command("rh-loop", "R-H loop (major or minor) of a junction array")
     _common(p, spreads, presets, n=64, device="stt")
     _add(p, "--h-max", type=_real(0, 1e8, open_lo=True, unit="A/m"), default=2.2e5,

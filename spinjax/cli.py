@@ -3,6 +3,7 @@
     spinjax psw-map  --device vcma --amplitudes 0.8:1.8:11 --widths 0.3e-9,0.47e-9 --out out/
     spinjax window   --device vcma --amplitude 1.61 --widths 0.1e-9:1.0e-9:37 --out out/
     spinjax wer      --device vcma --amplitude 1.61 --width 0.45e-9 --trials 1000000
+    spinjax wer      --device vcma --target 1e-9 --widths 0.3e-9:0.45e-9:4 --max-time 600
     spinjax rh-loop  --device stt --h-max 2.2e5 --sweep-time 200e-9 --n 64
     spinjax pump-probe --bar w --out out/
     spinjax harmonic-hall --bar pt --out out/
@@ -26,7 +27,7 @@ import warnings
 import numpy as np
 
 from . import _cli_args as ca
-from ._cli_output import Progress, TRNGReport, WERPlot, WindowPlot, write_record
+from ._cli_output import Progress, TRNGReport, WindowPlot, write_record
 
 _PRESETS = ("vcma", "stt", "sot", "superparamagnetic")
 _DRIVE_OF = {"vcma": "voltage_V", "stt": "voltage_V", "superparamagnetic": "voltage_V",
@@ -101,24 +102,73 @@ def _window(args):
           + (f"; pi/(gamma0 H_x) = {half * 1e9:.3f} ns" if half is not None else ""))
 
 
+def _wer_progress():
+    """A progress callback: brute-force batches through :class:`Progress`; splitting
+    rounds, and iterations every 5 s, as their own lines on stderr."""
+    fixed, last = Progress("wer"), [-float("inf")]
+
+    def report(info: dict):
+        if info.get("method", "brute") == "brute":
+            return fixed(info)
+        now = time.monotonic()
+        if info.get("estimate") is not None:
+            lo, hi = info["ci95"]
+            _say(f"wer: splitting, {info['replicas_done']} replicas: "
+                 f"{info['estimate']:.3g} [{lo:.3g}, {hi:.3g}] (95 %), "
+                 f"{info['trajectories']} trajectories, {info['elapsed_s']:.0f} s")
+        elif now - last[0] > 5:
+            _say(f"wer: splitting round {info['round']}, iteration {info['iteration']}, "
+                 f"level {info['level']:.3g}, {info['elapsed_s']:.0f} s")
+        else:
+            return
+        last[0] = now
+    return report
+
+
 def _wer(args):
     import jax
     from .experiments import write_error_rate
-    batch = min(args.batch, args.trials)
-    n_batches = -(-args.trials // batch)
-    _say(f"wer: {args.trials} trials requested, running {n_batches * batch} = "
-         f"{n_batches} batch{'es' if n_batches > 1 else ''} of {batch}")
-    kw = {}
-    if "progress" in inspect.signature(write_error_rate).parameters:
-        kw["progress"] = Progress("wer")
+    from .wer import wer_sweep
+    if args.target is not None and args.trials is not None:
+        raise ca.CLIError("--trials (a fixed count) and --target (run to a precision) "
+                          "exclude each other; give one.")
+    if args.amplitudes is not None and args.widths is not None:
+        raise ca.CLIError("--amplitudes and --widths: sweep one of them.")
+    kw = dict(dt=args.dt, input_name=_DRIVE_OF[args.device], settle_s=args.settle,
+              progress=_wer_progress())
+    if args.target is None:
+        trials = 100000 if args.trials is None else args.trials
+        batch = min(args.batch, trials)
+        n_batches = -(-trials // batch)
+        _say(f"wer: {trials} trials requested, running {n_batches * batch} = "
+             f"{n_batches} batch{'es' if n_batches > 1 else ''} of {batch}")
+        kw.update(trials=trials, batch=batch)
+        if "progress" not in inspect.signature(write_error_rate).parameters:
+            kw.pop("progress")
+    else:
+        batch = args.batch
+        _say(f"wer: to {args.target:g} at +-{100 * args.rel_precision:g} % (95 %), "
+             f"method {args.method}, at most {args.max_time:g} s per point")
+        kw.update(target=args.target, rel_precision=args.rel_precision,
+                  method=args.method, max_time_s=args.max_time, batch=batch)
     dev = _device(args, n=batch)   # with --variation: one device per junction of a batch
-    res = write_error_rate(dev, args.amplitude, args.width, trials=args.trials,
-                           key=jax.random.key(args.seed), batch=batch, dt=args.dt,
-                           input_name=_DRIVE_OF[args.device], **kw)
-    write_record(args, "wer", WERPlot(res))
-    j = res.to_json()
-    print(f"WER = {j['wer']:.3g} ({j['errors']} / {j['trials']}), Wilson 95 % "
-          f"[{j['wilson95_low']:.3g}, {j['wilson95_high']:.3g}]")
+    key = jax.random.key(args.seed)
+    if args.amplitudes is None and args.widths is None:
+        res = write_error_rate(dev, args.amplitude, args.width, key=key, **kw)
+        write_record(args, "wer", res)
+        j = res.to_json()
+        what = (f"({j['errors']} / {j['trials']})" if res.method == "brute"
+                else f"(splitting, {len(res.replicas)} replicas)")
+        print(f"WER = {res.wer:.3g} {what}, 95 % [{res.ci_low:.3g}, {res.ci_high:.3g}]"
+              f", {res.status}")
+        return
+    amps = [args.amplitude] if args.amplitudes is None else args.amplitudes
+    widths = [args.width] if args.widths is None else args.widths
+    sweep = wer_sweep(dev, amps, widths, key=key, **kw)
+    write_record(args, "wer", sweep)
+    for v, r in zip(sweep.values, sweep.results):
+        print(f"{sweep.parameter} {v:.4g}: WER = {r.wer:.3g} [{r.ci_low:.3g}, "
+              f"{r.ci_high:.3g}] ({r.method}, {r.status})")
 
 
 def _rh_loop(args):
@@ -274,7 +324,8 @@ def _errors():
     from ._design.target import DesignFailed
     from ._fitting import FitFailed
     from ._params import InvalidParameterError
-    return (ca.CLIError, InvalidParameterError, SimulationInputError, FitFailed,
+    from ._wer import ReactionCoordinateError
+    return (ca.CLIError, ReactionCoordinateError, InvalidParameterError, SimulationInputError, FitFailed,
             DesignFailed, FileNotFoundError, OSError)
 
 

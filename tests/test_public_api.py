@@ -13,7 +13,7 @@ import spinjax as sj
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMESPACES = ["bits", "design", "devices", "estimators", "experiments", "fitting",
-              "sharding", "trng"]
+              "sharding", "trng", "wer"]
 
 
 def _sources():

@@ -3,7 +3,6 @@ the precessional window and write error rates."""
 
 import dataclasses
 import json
-import time
 
 import jax
 import jax.numpy as jnp
@@ -18,7 +17,7 @@ from .._validate import check_choice, check_int, check_real
 from ..constants import GAMMA0
 from ..devices.mtj import MTJ
 from ._args import broadcasts, finite_array, initial_thermal_state
-from ._stats import clopper_pearson_upper, wilson_interval
+from ._stats import wilson_interval
 
 _INPUTS = ("voltage_V", "j_sot_A_per_m2", "j_stt_A_per_m2", "field_A_per_m")
 
@@ -166,115 +165,6 @@ def half_precession_period_s(field_A_per_m) -> float:
     return float(np.pi / (GAMMA0 * abs(h)))
 
 
-@dataclasses.dataclass(frozen=True)
-class WriteErrorRate:
-    """Errors (junctions that did not switch) out of `trials` at one pulse.
-
-    `trials` is the number of junctions actually simulated: the requested number
-    `trials_requested` rounded up to whole batches (the two differ when the batch size
-    does not divide it; `rounded_up` says so)."""
-
-    amplitude: float
-    width_s: float
-    errors: int
-    trials: int
-    trials_requested: int | None = None
-
-    def __post_init__(self):
-        if self.trials_requested is None:
-            object.__setattr__(self, "trials_requested", self.trials)
-
-    @property
-    def wer(self) -> float:
-        return self.errors / self.trials
-
-    @property
-    def rounded_up(self) -> bool:
-        return self.trials != self.trials_requested
-
-    @property
-    def upper_bound(self) -> float:
-        """The one-sided 95 % Clopper-Pearson upper bound of the rate: the rate whose
-        probability of giving at most `errors` errors in `trials` is 5 %; for 0 errors
-        $1 - 0.05^{1/n} \\approx 3/n$ (the "rule of three")."""
-        return clopper_pearson_upper(self.errors, self.trials)
-
-    def to_json(self) -> dict:
-        """With 0 errors the rate is not measured, only bounded: `wer_is_upper_bound`
-        is then true and `wer_upper95` (one-sided) is the number to quote."""
-        lo, hi = wilson_interval(self.errors, self.trials)
-        return {"amplitude": self.amplitude, "width_s": self.width_s, "errors": self.errors,
-                "trials": self.trials, "trials_requested": self.trials_requested,
-                "trials_rounded_up": self.rounded_up, "wer": self.wer,
-                "wer_is_upper_bound": self.errors == 0,
-                "wer_upper95": self.upper_bound, "wilson95_low": float(lo),
-                "wilson95_high": float(hi)}
-
-    def plot(self, path=None):
-        """The rate with its Wilson 95 % interval on a log axis; with 0 errors the
-        one-sided 95 % upper bound, drawn as a bound (a downward arrow), not a point.
-        The ``matplotlib.figure.Figure``, built without pyplot (the backend and open
-        figures stay the user's; a notebook shows it inline); also written as a PNG to
-        `path` when one is given."""
-        from matplotlib.figure import Figure   # no pyplot: no global figure state
-        fig = Figure(figsize=(4, 3.5))
-        ax = fig.subplots()
-        if self.errors == 0:
-            ub = self.upper_bound
-            ax.plot([0], [ub], marker="_", ms=24, mew=2, ls="", color="C0",
-                    label=f"WER < {ub:.2g} (95 %)")
-            ax.annotate("", xy=(0, 0.3 * ub), xytext=(0, ub),
-                        arrowprops=dict(arrowstyle="->", color="C0"))
-            ax.set_ylim(0.1 * ub, 10 * ub)
-            ax.legend(fontsize=8)
-            ylabel = "WER (one-sided 95 % upper bound)"
-        else:
-            lo, hi = (float(x) for x in wilson_interval(self.errors, self.trials))
-            ax.errorbar([0], [self.wer], yerr=[[self.wer - lo], [hi - self.wer]],
-                        marker="o", capsize=3)
-            ylabel = "write error rate (Wilson 95 %)"
-        ax.set(yscale="log", ylabel=ylabel, xticks=[],
-               title=f"{self.errors} errors / {self.trials} trials")
-        fig.tight_layout()
-        if path is not None:
-            fig.savefig(path, dpi=120)
-        return fig
-
-
-def write_error_rate(device: MTJ, amplitude, width_s, *, trials: int, key,
-                     batch: int = 65536, progress=None, **kwargs) -> WriteErrorRate:
-    """The write error rate $1 - P_\\mathrm{sw}$ from `trials` junctions, simulated in
-    batches of `batch` (each its own key from ``fold_in``; memory of one batch), so
-    rates down to $10^{-5}$ and below are reachable with $10^6$ trials or more.
-    Keyword arguments go to [`switching_map`][spinjax.experiments.switching_map] (dt,
-    edge_s, settle_s, input_name, noise). A device with variation must have leaves of shape
-    (batch,).
-
-    The trials are rounded up to whole batches: the result's `trials` is the number
-    run, `trials_requested` the number asked for. `progress`, if given, is called after
-    each batch with a dict ``{"trials_done", "trials_total", "errors", "elapsed_s",
-    "batch"}``: trials and errors so far, the trials that will be run in all, the
-    seconds since the call began, and the index of the batch just finished (0-based,
-    the index folded into `key`).
-    """
-    trials = check_int("trials", trials)
-    batch = check_int("batch", batch)
-    amplitude = check_real("amplitude", amplitude)
-    width_s = check_real("width_s", width_s, 0.0, unit="s")
-    if progress is not None and not callable(progress):
-        raise InvalidParameterError(f"progress = {progress!r}; it must be a callable "
-                                    "taking one dict, or None.")
-    n_batches = -(-trials // batch)
-    size = min(batch, trials)
-    total = n_batches * size
-    errors = 0
-    start = time.perf_counter()
-    for b in range(n_batches):  # batches of a large array, not junctions or time steps
-        res = switching_map(device, [amplitude], [width_s], n=size,
-                            key=jax.random.fold_in(key, b), **kwargs)
-        errors += size - int(res.switched[0, 0])
-        if progress is not None:
-            progress({"trials_done": (b + 1) * size, "trials_total": total,
-                      "errors": errors, "elapsed_s": time.perf_counter() - start,
-                      "batch": b})
-    return WriteErrorRate(amplitude, width_s, errors, total, trials)
+# The write error rate of any pulse (brute force or splitting) lives in spinjax._wer;
+# the same objects are spinjax.experiments' and spinjax.wer's.
+from .._wer import WriteErrorRate, write_error_rate  # noqa: E402
