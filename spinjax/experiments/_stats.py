@@ -13,6 +13,14 @@ def wilson_interval(successes, trials, confidence: float = 0.95):
     Unlike the Wald interval it stays inside [0, 1] and has a non-zero width at
     $\hat p = 0$ or 1 (its upper end at $k = 0$ is about $z^2/n$, the right scale for a
     write error rate with no observed error). Arrays broadcast; returns (lo, hi).
+
+    Written here rather than delegated: ``scipy.stats.binomtest(k, n)
+    .proportion_ci(method="wilson")`` is the same interval (tests/test_stats.py checks
+    it to 1e-12 on a grid) but takes one scalar count per call, while the callers pass
+    arrays (a switching map, 20000 counts in a coverage test); statsmodels'
+    ``proportion_confint(method="wilson")`` is vectorized but would add statsmodels,
+    pandas, patsy and formulaic to the install (24.8 MB of wheels, 87 MB unpacked) for
+    these six lines.
     """
     k = np.asarray(successes, dtype=np.float64)
     n = np.asarray(trials, dtype=np.float64)
