@@ -37,11 +37,6 @@ def _grid(pulse, num, name):
     return jnp.linspace(lo, hi, num)
 
 
-def _trapezoid(y, t):
-    return jnp.sum(0.5 * (y[1:] + y[:-1]) * (t[1:] - t[:-1])[(...,) + (None,) * (y.ndim - 1)],
-                   axis=0)
-
-
 def barrier_write_energy_J(device: MTJ, voltage_pulse, state: str = "parallel",
                            num: int = 2001):
     r"""Energy of a voltage pulse on the barrier, in J, per junction:
@@ -60,7 +55,7 @@ def barrier_write_energy_J(device: MTJ, voltage_pulse, state: str = "parallel",
     m = _state_m(device, state)
     r = device.tmr.resistance(jnp.broadcast_to(m, (*v.shape, 3)).astype(v.dtype), v)
     v_max = jnp.max(jnp.abs(v), axis=0)
-    return _trapezoid(v**2 / r, t) + device.capacitance_F() * v_max**2
+    return jnp.trapezoid(v**2 / r, t, axis=0) + device.capacitance_F() * v_max**2
 
 
 def channel_write_energy_J(device: MTJ, current_density_pulse, num: int = 2001):
@@ -72,7 +67,7 @@ def channel_write_energy_J(device: MTJ, current_density_pulse, num: int = 2001):
     t = _grid(current_density_pulse, num, "current_density_pulse")
     j = jax.vmap(current_density_pulse)(t)
     current = j * device.channel_cross_section_m2
-    return device.channel_ohm * _trapezoid(current**2, t)
+    return device.channel_ohm * jnp.trapezoid(current**2, t, axis=0)
 
 
 def read_energy_J(device: MTJ, voltage_V, duration_s, state: str = "antiparallel"):
