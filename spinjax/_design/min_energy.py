@@ -234,6 +234,8 @@ def min_energy_pulse(preset: Callable, target: float, key, *, times_s, v_max: fl
     opt_state = optimizer.init(z)
     e0 = float(energy(limit.forward(z)))
     history, shapes, lam = [], [], None
+    # A hand-written loop, not optimistix.minimise: P(v) is a new Monte Carlo estimate
+    # at every step (its own key) and the multiplier is updated between steps.
     for step in range(max_steps):  # optimization steps, not time steps
         v = limit.forward(z)
         est = smoothed_probability(outcome, {"v": list(v)}, scale,

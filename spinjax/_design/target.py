@@ -118,6 +118,9 @@ def tune_to_probability(outcome: Callable, init: dict, transforms: dict, scale: 
     z = {k: jnp.asarray(transforms[k].inverse(v)) for k, v in init.items()}
     state = optimizer.init(z)
     history = []
+    # A hand-written loop, not optimistix.minimise: every step draws a new Monte Carlo
+    # estimate (its own key), a stochastic approximation that a deterministic solver's
+    # line search and termination tests would misread as the objective changing.
     for step in range(max_steps):  # optimization steps, not time steps
         theta = {k: transforms[k].forward(z[k]) for k in z}
         est = smoothed_probability(outcome, theta, scale, jax.random.fold_in(key, step),

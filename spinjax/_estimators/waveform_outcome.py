@@ -36,6 +36,8 @@ class _KnotWaveform(AbstractPulse):
     def __call__(self, t) -> Float[Array, "*N"]:
         times = self.times_s
         t = jnp.asarray(t, times.dtype)
+        # not jnp.interp: it takes one row of values, and vmapping it over the junctions
+        # would search the shared knot times once per junction at every time step
         k = jnp.clip(jnp.searchsorted(times, t, side="right") - 1, 0, times.shape[0] - 2)
         t0, t1 = times[k], times[k + 1]
         w = jnp.clip((t - t0) / (t1 - t0), 0.0, 1.0)

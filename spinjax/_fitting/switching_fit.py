@@ -244,6 +244,9 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
     history = []
     rel = np.full(len(names), min(rel_scale, 0.02))   # smoothing widths, relative to theta
     path, settled_at = [], None
+    # A hand-written loop, not optimistix.GaussNewton: each step linearizes a new Monte
+    # Carlo estimate (its own key), with decaying gains and iterate averaging after it
+    # settles (stochastic approximation), which a deterministic solver does not do.
     for step in range(max_steps):  # optimization steps, not time steps
         theta = theta0 * np.exp(np.asarray(z, np.float64))
         lin = _linearize(outcome, names, theta, rel, n_pairs,

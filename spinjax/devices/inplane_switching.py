@@ -38,12 +38,16 @@ def _pendulum(hk, meff, hx, hy, n_quad, n_bisect):
     phi_s = jnp.where(left, phi_l, phi_r)            # the lower saddle: the escape route
     far = jnp.where(left, phi_r, phi_l)
     e_s = V(phi_s)
-    lo, hi = phi0, far                               # V(lo) < e_s <= V(hi): bisect
+    # V(lo) < e_s <= V(hi): bisect, a fixed count for every junction at once (the
+    # batched form; optimistix.Bisection solves one scalar root per call)
+    lo, hi = phi0, far
     for _ in range(n_bisect):
         mid = 0.5 * (lo + hi)
         below = V(mid) < e_s
         lo, hi = jnp.where(below, mid, lo), jnp.where(below, hi, mid)
     phi_t = 0.5 * (lo + hi)                          # turning point on the far side
+    # midpoint rule after a substitution that removes the endpoint singularity (JAX has
+    # no adaptive quadrature; scipy's is not traceable)
     x = (jnp.arange(n_quad, dtype=grid.dtype) + 0.5) / n_quad
     phi = phi_s + (phi_t - phi_s) * (1 - (1 - x) ** 2)   # removes the 1/sqrt at phi_t
     dphi = 2 * (phi_t - phi_s) * (1 - x) / n_quad

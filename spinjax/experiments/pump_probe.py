@@ -283,6 +283,8 @@ def _shift_fit(h, rp, rm, n_iter=8):
     a = np.stack([slope_mean, np.ones_like(h)], -1)
     (delta, off), *_ = np.linalg.lstsq(a, rp - rm, rcond=None)
     spline = CubicSpline(h, rm)
+    # Gauss-Newton by hand, not scipy.optimize.least_squares: the points kept (shifted
+    # field inside the sweep) change with delta, so the residual changes length
     for _ in range(n_iter):
         inside = (h + delta >= h[0]) & (h + delta <= h[-1])
         x = h[inside] + delta

@@ -59,6 +59,8 @@ def _equilibrium(h_y, h_x, h_k, s, n_newton=12):
         d2 = h_k * (c * c - sn * sn) + h_x * sn + h_y * c
         return phi - jnp.clip(d1 / jnp.maximum(d2, 1e-3 * h_k), -0.3, 0.3)
 
+    # a fixed count, not optimistix.root_find: batched over every read, differentiable
+    # by unrolling, and inside the L-BFGS objective
     phi = jax.lax.fori_loop(0, n_newton, newton, phi0)
     return jnp.sin(phi), jnp.cos(phi)
 
@@ -68,7 +70,15 @@ def _minimize(fun, x0, max_iter=50, rtol=1e-13):
     `rtol` (1 + |fun|) (scale-free: near the minimum the decrease is
     $\tfrac12 g^2/\mathcal L''$), the gradient vanishes, or `max_iter` steps. optax
     0.2.8's L-BFGS mixes int32 and int64 under x64, so it is traced with standard
-    dtype promotion (the tests run with strict promotion)."""
+    dtype promotion (the tests run with strict promotion).
+
+    Kept rather than ``optimistix.minimise`` (``optx.LBFGS`` or ``optx.BFGS``, rtol =
+    atol = 1e-10), measured on 30 noisy field sweeps (61 fields, float64, 2-core CPU):
+    the same optimum (within 2e-7 standard deviations, $\chi^2$ within 3e-13), but
+    optimistix's backtracking line search from a unit initial Hessian takes 17-42
+    steps on this badly scaled 1-D profile where optax's zoom line search takes 2-4,
+    stops at a gradient norm of 1.6e-5 instead of 9e-9, and a fit takes 63 ms instead
+    of 35 ms."""
     opt = optax.lbfgs()
     value_and_grad = optax.value_and_grad_from_state(fun)
 
