@@ -121,6 +121,8 @@ def lock_in(t_s: Float[ArrayLike, " T"], signal: Float[ArrayLike, "T *N"],
         raise InvalidParameterError(
             f"lock_in integrates over {periods:.6g} periods of {frequency_hz:g} Hz; the "
             "time span t_s[-1] - t_s[0] must be a whole number (>= 1) of periods.")
+    # the trapezoid rule as float64 weights (not jnp.trapezoid on the samples): the
+    # phase and weights keep float64 accuracy when the signal is float32
     w = np.full(tn.shape, 1.0)
     w[0] = w[-1] = 0.5
     w = jnp.asarray(w / (tn.size - 1), v.dtype)
