@@ -103,7 +103,7 @@ def _window(args):
 
 
 def _wer_progress():
-    """A progress callback: brute-force batches through :class:`Progress`; splitting
+    """A progress callback: brute-force batches through `Progress`; splitting
     rounds, and iterations every 5 s, as their own lines on stderr."""
     fixed, last = Progress("wer"), [-float("inf")]
 

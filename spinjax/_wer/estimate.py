@@ -51,11 +51,11 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
     `m0`) is *not* in the other well at the horizon $T$ (the end of the pulse plus
     `settle_s`, or `duration_s`), with a 95 % interval.
 
-    **The pulse:** any :class:`spinjax.AbstractPulse` (absolute time, s) on the drive
+    **The pulse:** any [`spinjax.AbstractPulse`][] (absolute time, s) on the drive
     `input_name` (default: ``"j_sot_A_per_m2"`` for a junction with a heavy-metal
     channel, else ``"voltage_V"``); or, the older form, an amplitude and `width_s`:
     a trapezoid of plateau `width_s` with `edge_s` edges after `delay_s` (as
-    :func:`spinjax.experiments.switching_map`).
+    [`spinjax.experiments.switching_map`][]).
 
     **Methods** (`method`):
 
@@ -64,7 +64,7 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
       `rel_precision` of the rate, or the interval (at 0 errors the one-sided
       Clopper-Pearson bound $\approx 3/n$) lies below `target`. With `trials` given,
       exactly that many (rounded up to whole batches), as before.
-    - ``"splitting"``: adaptive multilevel splitting (see :mod:`spinjax._wer.splitting`):
+    - ``"splitting"``: adaptive multilevel splitting (see `spinjax._wer.splitting`):
       rounds of `replicas` independent replicas of `particles` particles, killing at
       least `kill` per iteration, along `coordinate` (default: the standardized
       deviation of $s\,\mathbf m\cdot\hat u$ from a pilot's mean path; or a function
@@ -78,15 +78,16 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
 
     **Budget:** `max_time_s` (s, checked between batches and rounds) and
     `max_trajectories`. When either runs out first, the result holds the estimate
-    reached, its status is ``"budget"``, and a :class:`TargetNotReachedWarning` says so.
-    `progress`, if given, is called with a dict after each batch (brute force:
-    ``trials_done``, ``trials_total`` (projected), ``errors``, ``elapsed_s``,
-    ``batch``) or splitting iteration and round (``round``, ``iteration``, ``level``,
-    ``replicas_done``, ``trajectories``, ``junction_steps``, ``elapsed_s``, and at the
-    end of a round ``estimate`` and ``ci95``).
+    reached, its status is ``"budget"``, and a
+    [`TargetNotReachedWarning`][spinjax.wer.TargetNotReachedWarning] says so. `progress`, if
+    given, is called with a dict after each batch (brute force: ``trials_done``,
+    ``trials_total`` (projected), ``errors``, ``elapsed_s``, ``batch``) or splitting
+    iteration and round (``round``, ``iteration``, ``level``, ``replicas_done``,
+    ``trajectories``, ``junction_steps``, ``elapsed_s``, and at the end of a round
+    ``estimate`` and ``ci95``).
 
-    Same `key`, same result. `solver` (default :class:`spinjax.FusedHeun`), `dt`,
-    `noise` go to :func:`spinjax.simulate`.
+    Same `key`, same result. `solver` (default [`spinjax.FusedHeun`][]), `dt`,
+    `noise` go to [`spinjax.simulate`][].
     """
     start = time.perf_counter()
     method = check_choice("method", method, METHODS)

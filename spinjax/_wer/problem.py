@@ -95,7 +95,7 @@ class WriteProblem(eqx.Module):
 
     @property
     def prep_dt(self) -> float:
-        """The preparation's step: min(dt, 1 ps), as :meth:`initial` draws it."""
+        """The preparation's step: min(dt, 1 ps), as `initial` draws it."""
         return min(self.dt, _THERMAL_DT)
 
     @property
@@ -117,9 +117,9 @@ class WriteProblem(eqx.Module):
 
     def prepare(self, key, m0, n_steps):
         r"""The preparation as a path: the relaxation at $\alpha = 1$ and zero drive that
-        :meth:`initial` runs (:meth:`MTJ.thermal_state` at min(dt, 1 ps) for 2 ns), from
-        `m0` (n, 3) for `n_steps`, saved every `prep_every` steps: (n, points, 3). Time
-        homogeneous, so a clone restarts it from any of its grid points."""
+        `initial` runs ([`MTJ.thermal_state`][spinjax.devices.MTJ.thermal_state] at min(dt,
+        1 ps) for 2 ns), from `m0` (n, 3) for `n_steps`, saved every `prep_every` steps: (n,
+        points, 3). Time homogeneous, so a clone restarts it from any of its grid points."""
         dtype = self.dtype()
         model = eqx.tree_at(lambda mdl: mdl.layer.alpha, self.device.model,
                             jnp.ones_like(jnp.asarray(self.device.model.layer.alpha, dtype)))
@@ -161,7 +161,7 @@ def default_input(device) -> str:
 
 def make_problem(device, pulse, *, input_name, start_well, dt, settle_s, duration_s, noise,
                  solver, m0) -> WriteProblem:
-    """Validate the write and build its :class:`WriteProblem`."""
+    """Validate the write and build its `WriteProblem`."""
     if not isinstance(pulse, AbstractPulse):
         raise InvalidParameterError(
             f"pulse = {pulse!r}; it must be a spinjax pulse (Trapezoid, GaussianPulse, "

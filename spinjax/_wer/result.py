@@ -28,14 +28,14 @@ class WriteErrorRate:
       given by them (else None); `pulse` the pulse itself.
     - `errors`, `trials`: the counts of a brute-force run (None for splitting);
       `trials_requested` the trials asked for (a fixed count is rounded up to whole
-      batches: :attr:`rounded_up`).
+      batches: `rounded_up`).
     - `wer`, `ci_low`, `ci_high`: the estimate and its two-sided 95 % interval; for a
       brute-force count the Wilson interval, except with 0 errors where `ci_high` is
-      the one-sided 95 % Clopper-Pearson bound (:attr:`upper_bound`) and the rate is
+      the one-sided 95 % Clopper-Pearson bound (`upper_bound`) and the rate is
       only bounded. For splitting: the mean of independent replicas and the Student-t
       interval of their spread (`replicas` holds each replica's estimate).
     - `method` ("brute" or "splitting"), `interval` (how the interval was made),
-      `status` (a key of :data:`STATUSES`), `trajectories` (whole or partial
+      `status` (a key of `STATUSES`), `trajectories` (whole or partial
       trajectories simulated), `junction_steps` (junctions x steps integrated, pilots
       included), `elapsed_s`, `target`, `rel_precision`.
     """

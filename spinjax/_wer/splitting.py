@@ -223,7 +223,7 @@ def replica_interval(estimates) -> tuple[float, float, float]:
 
 def splitting(problem, *, key, n_pilot, coordinate, particles, kill, replicas, target,
               rel_precision, deadline, max_trajectories, progress, start) -> dict:
-    """Rounds of :func:`ams_round` until the replicas' interval meets the precision
+    """Rounds of `ams_round` until the replicas' interval meets the precision
     ("converged"), lies below `target` ("below_target"), or the budget runs out
     ("budget": checked between rounds, and before a round that would not end in
     time at the pace of the previous ones)."""

@@ -2,14 +2,14 @@ r"""One stored value for a device parameter that a model term also uses.
 
 A device and a term of its sLLG model can need the same physical parameter: the
 barrier thickness $t_{ox}$ (the capacitance $\varepsilon_0\varepsilon_r A/t_{ox}$ of
-:class:`MTJ` and the VCMA $K_i(V) = K_{i0} - \xi V/t_{ox}$ of
-:class:`spinjax.VCMAAnisotropy`), the :class:`spinjax.TMR` (the read of
-:class:`MTJ` and the current $V/(R(\theta, V) A)$ of :class:`spinjax.BiasDrivenSTT`),
-the heavy-metal thickness $t_{HM}$ (the current divider of :class:`HallBar` and
-:class:`spinjax.OerstedField`). The value is stored once: in the term when the model
-holds one, and the device reads it from there (a property), so changing it with
-``eqx.tree_at`` or differentiating with respect to it changes what the dynamics use as
-well; on the device only when no term holds it.
+[`MTJ`][spinjax.devices.MTJ] and the VCMA $K_i(V) = K_{i0} - \xi V/t_{ox}$ of
+[`spinjax.VCMAAnisotropy`][]), the [`spinjax.TMR`][] (the read of
+[`MTJ`][spinjax.devices.MTJ] and the current $V/(R(\theta, V) A)$ of
+[`spinjax.BiasDrivenSTT`][]), the heavy-metal thickness $t_{HM}$ (the current divider of
+[`HallBar`][spinjax.devices.HallBar] and [`spinjax.OerstedField`][]). The value is stored
+once: in the term when the model holds one, and the device reads it from there (a property),
+so changing it with ``eqx.tree_at`` or differentiating with respect to it changes what the
+dynamics use as well; on the device only when no term holds it.
 """
 
 import equinox as eqx
@@ -33,7 +33,7 @@ def find_term(owner: str, model, cls):
 
 
 def term_at(model, where):
-    """The term at ``where = (group, index)`` of :func:`find_term`."""
+    """The term at ``where = (group, index)`` of `find_term`."""
     return getattr(model, where[0])[where[1]]
 
 
@@ -65,7 +65,7 @@ def split_parameter(owner: str, name: str, given, model, cls, attr: str):
     """Where the device parameter `name` is stored: returns ``(model, own)``.
 
     When the model holds a `cls` term, its `attr` is the one value: `own` is None, a
-    concrete `given` must equal it (else :class:`spinjax.InvalidParameterError`), and a
+    concrete `given` must equal it (else [`spinjax.InvalidParameterError`][]), and a
     traced `given` (inside ``jit``/``grad``) is written into the term, so derivatives
     with respect to the argument flow into the dynamics. Without such a term the
     device stores `given` (`own`), which must then be given.
