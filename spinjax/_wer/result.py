@@ -31,9 +31,10 @@ class WriteErrorRate:
       batches: `rounded_up`).
     - `wer`, `ci_low`, `ci_high`: the estimate and its two-sided 95 % interval; for a
       brute-force count the Wilson interval, except with 0 errors where `ci_high` is
-      the one-sided 95 % Clopper-Pearson bound (`upper_bound`) and the rate is
-      only bounded. For splitting: the mean of independent replicas and the Student-t
-      interval of their spread (`replicas` holds each replica's estimate).
+      the one-sided 95 % Clopper-Pearson bound
+      ([`upper_bound`][spinjax.wer.WriteErrorRate.upper_bound]) and the rate is only
+      bounded. For splitting: the mean of independent replicas and the Student-t interval of
+      their spread (`replicas` holds each replica's estimate).
     - `method` ("brute" or "splitting"), `interval` (how the interval was made),
       `status` (a key of `STATUSES`), `trajectories` (whole or partial
       trajectories simulated), `junction_steps` (junctions x steps integrated, pilots

@@ -10,11 +10,11 @@ from .result import WERSweep
 
 
 def wer_sweep(device, amplitudes, widths_s, *, key, **kwargs) -> WERSweep:
-    """`write_error_rate` of a trapezoid at each amplitude (with one width) or at
-    each width (with one amplitude); point i uses ``fold_in(key, i)``. Keyword arguments
-    go to `write_error_rate` (target, rel_precision, method, max_time_s (per
-    point), edge_s, ...). Returns a [`WERSweep`][spinjax.wer.WERSweep] whose ``plot`` is the
-    WER curve on a log axis with its intervals."""
+    """[`write_error_rate`][spinjax.wer.write_error_rate] of a trapezoid at each amplitude
+    (with one width) or at each width (with one amplitude); point i uses
+    ``fold_in(key, i)``. Keyword arguments go to it (target, rel_precision, method,
+    max_time_s (per point), edge_s, ...). Returns a [`WERSweep`][spinjax.wer.WERSweep]
+    whose ``plot`` is the WER curve on a log axis with its intervals."""
     amps = finite_array("amplitudes", amplitudes)
     widths = finite_array("widths_s", widths_s, 0.0, "s")
     if len(amps) > 1 and len(widths) > 1:
