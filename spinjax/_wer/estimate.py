@@ -67,10 +67,13 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
     - ``"splitting"``: adaptive multilevel splitting (see `spinjax._wer.splitting`):
       rounds of `replicas` independent replicas of `particles` particles, killing at
       least `kill` per iteration, along `coordinate` (default: the standardized
-      deviation of $s\,\mathbf m\cdot\hat u$ from a pilot's mean path; or a function
-      ``coordinate(t_s, m)`` of the grid times (K + 1,) and paths (n, K + 1, 3)
-      returning (n, K + 1) scores), until the Student-t interval of the replicas is
-      within `rel_precision` or below `target`. Unbiased for any coordinate.
+      lag of the write at the pulse end predicted from a pilot; or a function
+      ``coordinate(t_s, m)`` of the grid times (G + 1,) and paths (n, G + 1, 3)
+      returning (n, G + 1) scores; the grid covers the preparation of the initial
+      state, the relaxation of :meth:`MTJ.thermal_state`, at negative times, then the
+      write), until the Student-t interval of the replicas is within `rel_precision`
+      or below `target`. Unbiased for any coordinate; the coordinate sets the variance
+      and how heavy the replicas' tail is (see the README on coverage).
     - ``"auto"`` (default): a pilot of min(`batch`, 4096) writes; if every write fails
       the pulse switches nothing and the result says so (WER = 1, status
       ``"switches_nothing"``); if brute force would meet the stopping rule in half of

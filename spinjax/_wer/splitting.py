@@ -45,25 +45,33 @@ class ReactionCoordinateError(RuntimeError):
 
 
 def predicted_coordinate(problem, paths: np.ndarray):
-    r"""The default coordinate, learned from pilot paths (n, K + 1, 3): the final
-    progress $Y = s\,\mathbf m(T)\cdot\hat u$ predicted from the state at $t_g$ by
-    least squares on the pilot, $\hat Y_g(\mathbf m) = a_g + \mathbf b_g\cdot\mathbf m$,
-    standardized: $\xi(t_g, \mathbf m) = (\hat Y_g(\mathbf m) - \bar Y)/\sigma_Y$.
-    A write that lags behind (or falls back toward the start well) scores high at the
-    times its state predicts it; states that carry no information about the end score
-    near 0, so the maximum over time does not reward them. At $t_K$ it is the
-    standardized $Y$ itself."""
+    r"""The default coordinate, learned from pilot paths (n, K_p + K + 1, 3). Its target
+    is the progress at the end of the pulse, $Y = s\,\mathbf m(t_e)\cdot\hat u$ (the
+    first grid time at or after the pulse's end): how far the write got while driven.
+    At every grid time $Y$ is predicted from the state by least squares on the pilot,
+    $\hat Y_g(\mathbf m) = a_g + \mathbf b_g\cdot\mathbf m$, and standardized:
+    $\xi(t_g, \mathbf m) = (\hat Y_g(\mathbf m) - \bar Y)/\sigma_Y$, the lag of a write
+    behind the typical one as its state at $t_g$ predicts it (the initial tilt during
+    the preparation, the phase during the pulse; after $t_e$, how much a state resembles
+    a lagging one). States that carry no information about $Y$ score near 0, so the
+    maximum over time does not reward them. The end of a written path scores
+    $-\infty$, of a failed one $+\infty$ (set by :func:`_scores`): the end point's own
+    spread (thermal, in the target well) says nothing about a failure."""
     x = np.asarray(paths, np.float64)
-    y = np.asarray(problem.progress(jnp.asarray(paths[:, -1])), np.float64)
+    end = float(np.max(np.asarray(problem.pulse.support()[1])))
+    g_end = problem.prep_grid + min(problem.grid, max(0, int(np.ceil(
+        end / (problem.every * problem.dt) - 1e-9))))
+    y = np.asarray(problem.progress(jnp.asarray(paths[:, g_end])), np.float64)
     mu, sigma = y.mean(), max(y.std(), 1e-6)
-    feats = np.concatenate([np.ones(x.shape[:2] + (1,)), x], axis=-1)   # (n, K+1, 4)
+    feats = np.concatenate([np.ones(x.shape[:2] + (1,)), x], axis=-1)   # (n, G+1, 4)
     coef = np.stack([np.linalg.lstsq(feats[:, g], y, rcond=None)[0]
-                     for g in range(x.shape[1])])                          # (K+1, 4)
+                     for g in range(x.shape[1])])                          # (G+1, 4)
 
     def xi(t_s, m):
         m = np.asarray(m, np.float64)
-        pred = coef[:, 0] + np.einsum("...gi,gi->...g", m, coef[:, 1:])
-        return (pred - mu) / sigma
+        z = (coef[:, 0] + np.einsum("...gi,gi->...g", m, coef[:, 1:]) - mu) / sigma
+        z[..., -1] = -np.inf
+        return z
     return xi
 
 
@@ -255,8 +263,8 @@ def splitting(problem, *, key, n_pilot, coordinate, particles, kill, replicas, t
                 f"level and the rest fell below the weight floor {floor:.3g} without a "
                 f"failed write; the closest level reached was "
                 f"{out['closest_level']:.6g}. Use a reaction coordinate that keeps rising "
-                "toward a failed write (the default, the standardized deviation toward "
-                "the start well), or check that the device can fail the write.",
+                "toward a failed write (the default: the lag of the write predicted "
+                "from a pilot), or check that the device can fail the write.",
                 out["closest_level"])
         estimates.extend(out["estimates"].tolist())
         steps += out["junction_steps"]
