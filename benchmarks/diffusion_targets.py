@@ -71,7 +71,7 @@ def run(args, log) -> dict:
     import spinjax as sj
     from spinjax import trng
     from diffusion.classifier import predict, train_classifier
-    from diffusion.config import small_config
+    from diffusion.configs import get_config
     from diffusion.data import load_dataset
     from diffusion.device_noise import DevicePhysicalNoise, calibrate
     from diffusion.evaluate import (
@@ -89,8 +89,7 @@ def run(args, log) -> dict:
         dict(device_kind=f"{machine['cpu']} ({machine['cores']} cores)", device_platform="cpu")
     key = jax.random.key(args.seed)
     t0 = time.perf_counter()
-    cfg = small_config(dataset="digits", train_steps=args.train_steps, batch_size=64,
-                       log_every=250, checkpoint_every=1000, seed=args.seed)
+    cfg = get_config("default", train_steps=args.train_steps, seed=args.seed)
     data = load_dataset(cfg.dataset)
     workdir = args.workdir or Path(tempfile.gettempdir()) / "spinjax_bench_diffusion" / \
         hashlib.sha256(cfg.to_json().encode()).hexdigest()[:12]
