@@ -49,7 +49,7 @@ def predicted_coordinate(problem, paths: np.ndarray):
     is the progress at the end of the pulse, $Y = s\,\mathbf m(t_e)\cdot\hat u$ (the
     first grid time at or after the pulse's end): how far the write got while driven.
     At every grid time $Y$ is predicted from the state by least squares on the pilot,
-    $\hat Y_g(\mathbf m) = a_g + \mathbf b_g\cdot\mathbf m$, and standardized:
+    $\hat Y_g(\mathbf m)$, quadratic in $\mathbf m$ (:func:`_features`), and standardized:
     $\xi(t_g, \mathbf m) = (\hat Y_g(\mathbf m) - \bar Y)/\sigma_Y$, the lag of a write
     behind the typical one as its state at $t_g$ predicts it (the initial tilt during
     the preparation, the phase during the pulse; after $t_e$, how much a state resembles
@@ -63,16 +63,24 @@ def predicted_coordinate(problem, paths: np.ndarray):
         end / (problem.every * problem.dt) - 1e-9))))
     y = np.asarray(problem.progress(jnp.asarray(paths[:, g_end])), np.float64)
     mu, sigma = y.mean(), max(y.std(), 1e-6)
-    feats = np.concatenate([np.ones(x.shape[:2] + (1,)), x], axis=-1)   # (n, G+1, 4)
+    feats = _features(x)                                                   # (n, G+1, 10)
     coef = np.stack([np.linalg.lstsq(feats[:, g], y, rcond=None)[0]
-                     for g in range(x.shape[1])])                          # (G+1, 4)
+                     for g in range(x.shape[1])])                          # (G+1, 10)
 
     def xi(t_s, m):
-        m = np.asarray(m, np.float64)
-        z = (coef[:, 0] + np.einsum("...gi,gi->...g", m, coef[:, 1:]) - mu) / sigma
+        z = (np.einsum("...gi,gi->...g", _features(m), coef) - mu) / sigma
         z[..., -1] = -np.inf
         return z
     return xi
+
+
+def _features(m):
+    r"""1, $m_i$ and $m_i m_j$ ($i \le j$): a quadratic predictor, since the lag of a
+    precessional write depends on the tilt along the bias field through its square
+    (the precession cone's opening) and across it linearly (its phase)."""
+    m = np.asarray(m, np.float64)
+    quad = [m[..., i] * m[..., j] for i in range(3) for j in range(i, 3)]
+    return np.stack([np.ones(m.shape[:-1]), m[..., 0], m[..., 1], m[..., 2], *quad], -1)
 
 
 def _scores(problem, xi, times, paths, failed):
