@@ -89,6 +89,10 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
     ``trajectories``, ``junction_steps``, ``elapsed_s``, and at the end of a round
     ``estimate`` and ``ci95``).
 
+    A device with variation (leaves of shape (`batch`,), one device per junction of a
+    batch) works with brute force only (``method="brute"``): the pilot and the
+    splitting solve other numbers of junctions.
+
     Same `key`, same result. `solver` (default [`spinjax.FusedHeun`][]), `dt`,
     `noise` go to [`spinjax.simulate`][].
     """
