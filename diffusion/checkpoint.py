@@ -1,6 +1,7 @@
 """A trained model as it ships: the score network's EMA weights and the feature
-classifier's weights (one orbax checkpoint), its :class:`~diffusion.config.TrainConfig`,
-a fingerprint of the data it was trained on, and its training record.
+classifier's weights (one orbax checkpoint), its
+[`TrainConfig`][diffusion.config.TrainConfig], a fingerprint of the data it was trained on,
+and its training record.
 
 Layout of an export directory (``diffusion/checkpoints/fashion28`` is one)::
 
@@ -11,8 +12,8 @@ Layout of an export directory (``diffusion/checkpoints/fashion28`` is one)::
 
 Only the EMA weights ship (the sampling weights; the raw weights and the optimizer
 moments stay in the training run's own checkpoints), which keeps the shipped model at
-4 bytes per parameter. :func:`load` refuses a checkpoint trained under another config
-or on other data, saying what differs.
+4 bytes per parameter. [`load`][diffusion.checkpoint.load] refuses a checkpoint trained
+under another config or on other data, saying what differs.
 """
 
 import dataclasses
@@ -108,9 +109,11 @@ def _differences(stored: dict, expected: dict) -> list[str]:
 def load(path=SHIPPED, *, config: TrainConfig | None = None,
          data: Dataset | None = None) -> Pretrained:
     """Load an export directory. With `config`, its model hyperparameters must equal the
-    stored ones; with `data`, the data fingerprint must match (:func:`data_fingerprint`);
-    otherwise :class:`CheckpointMismatch` lists what differs. A missing directory or
-    file raises :class:`~diffusion.errors.MissingCheckpointError` (a
+    stored ones; with `data`, the data fingerprint must match
+    ([`data_fingerprint`][diffusion.checkpoint.data_fingerprint]); otherwise
+    [`CheckpointMismatch`][diffusion.checkpoint.CheckpointMismatch] lists what differs. A
+    missing directory or file raises
+    [`MissingCheckpointError`][diffusion.errors.MissingCheckpointError] (a
     ``FileNotFoundError``) naming it."""
     import orbax.checkpoint as ocp
     path = Path(path).absolute()

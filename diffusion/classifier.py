@@ -69,9 +69,9 @@ def _train_step(model, steps, learning_rate, batch, key, x_train, y_train, param
 def train_classifier(x_train, y_train, x_test, y_test, *, num_classes: int = 10,
                      steps: int = 1500, batch_size: int = 128, learning_rate: float = 3e-3,
                      seed: int = 0, log=print):
-    """Train a :class:`Classifier`; returns ``(model, params, test_accuracy)``. (The
-    step is compiled once per model, schedule and data shape, with the data as its
-    argument: a second call in the same process reuses it.)"""
+    """Train a [`Classifier`][diffusion.classifier.Classifier]; returns ``(model, params,
+    test_accuracy)``. (The step is compiled once per model, schedule and data shape, with
+    the data as its argument: a second call in the same process reuses it.)"""
     model = Classifier(num_classes=num_classes)
     x_train, x_test = jnp.asarray(x_train, jnp.float32), jnp.asarray(x_test, jnp.float32)
     y_train, y_test = jnp.asarray(y_train, jnp.int32), jnp.asarray(y_test, jnp.int32)

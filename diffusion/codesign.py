@@ -4,31 +4,33 @@ allow, at the least write energy.
 
 The pipeline is pulse $\theta$ (amplitude $A$, plateau $w$) $\to$ switching
 probability $p(\theta)$ of one write (the sLLG of the array) $\to$ bits $\to$ normals
-(:class:`diffusion.device_noise.BitsToGaussian`). The loss is
+([`diffusion.device_noise.BitsToGaussian`][]). The loss is
 
 $$L(\theta) = W_2^2\big(\mathcal L_{p(\theta)},\, N(0, 1)\big)
   + \lambda\, E_\mathrm{bit}(\theta)/E_\mathrm{bit}(\theta_0),$$
 
 with $\mathcal L_p$ the exact law of the normals made from independent bits of
-probability $p$ (:func:`normal_law`) and $W_2$ the quadratic Wasserstein distance
-(in one dimension the sliced Wasserstein distance is this one), computed in closed
-form (:func:`w2_to_normal`); $E_\mathrm{bit}$ is the write energy of the pulse
-(:func:`spinjax.devices.barrier_write_energy_J`, differentiable in $A$ and $w$).
-The chain rule splits the gradient where the physics is:
+probability $p$ ([`normal_law`][diffusion.codesign.normal_law]) and $W_2$ the quadratic
+Wasserstein distance (in one dimension the sliced Wasserstein distance is this one),
+computed in closed form ([`w2_to_normal`][diffusion.codesign.w2_to_normal]);
+$E_\mathrm{bit}$ is the write energy of the pulse
+([`spinjax.devices.barrier_write_energy_J`][], differentiable in $A$ and $w$). The chain
+rule splits the gradient where the physics is:
 $\partial L/\partial\theta = \partial W_2^2/\partial p \cdot \partial p/\partial\theta +
-\lambda\,\partial E/\partial\theta / E_0$; $\partial p/\partial\theta$ comes from the
-smoothed (likelihood-ratio) estimator through the simulated writes
-(:func:`spinjax.smoothed_probability`, unbiased for the smoothed $p$), the other two
-factors from ``jax.grad``. Taking the distance on the exact law instead of a batch of
-samples removes the sampling noise of the distance (a batch of $M$ normals has an
-empirical $W_2^2$ floor of order $1/M$) and leaves only the noise of the estimate of
-$p$.
+\lambda\,\partial E/\partial\theta / E_0$; $\partial
+p/\partial\theta$ comes from the smoothed (likelihood-ratio) estimator through the simulated
+writes ([`spinjax.smoothed_probability`][spinjax.estimators.smoothed_probability], unbiased
+for the smoothed $p$), the other two factors from ``jax.grad``. Taking the distance on the
+exact law instead of a batch of samples removes the sampling noise of the distance (a batch
+of $M$ normals has an empirical $W_2^2$ floor of order $1/M$) and leaves only the noise of
+the estimate of $p$.
 
 What the loss sees and what it does not: the marginal law of one normal. Independent,
 identical junctions are fully described by it. Correlation between cycles (failed
 resets) and junction-to-junction spread are not in $\mathcal L_p$ (tune those with the
-per-junction calibration of :func:`spinjax.tune_to_probability`, and measure them with
-:func:`diffusion.device_noise.calibrate`).
+per-junction calibration of
+[`spinjax.tune_to_probability`][spinjax.design.tune_to_probability], and measure them with
+[`diffusion.device_noise.calibrate`][]).
 
 $W_2^2(\mathcal L_{1/2}, N(0,1)) = 1.6\times10^{-4}$ for 10-bit inverse-CDF normals
 (the quantization floor) and $W_2^2 \approx 1.6\times10^{-4} + 14.3\,(p - 1/2)^2$ near
@@ -60,18 +62,20 @@ def xor_probability(p, x: int):
 
 
 def normal_law(p_bits, to_gaussian: BitsToGaussian = BitsToGaussian()):
-    r"""The exact law of one normal from :class:`BitsToGaussian` given the P(1) of the
-    raw bits it consumes: `p_bits` of shape (..., k) (one probability per bit position,
-    most significant first, before XOR; a scalar broadcasts). Returns ``(support,
-    probs)``: the sorted support (float, shape (S,)) and its probabilities (..., S).
+    r"""The exact law of one normal from
+    [`BitsToGaussian`][diffusion.device_noise.BitsToGaussian] given the P(1) of the raw bits
+    it consumes: `p_bits` of shape (..., k) (one probability per bit position, most
+    significant first, before XOR; a scalar broadcasts). Returns ``(support, probs)``: the
+    sorted support (float, shape (S,)) and its probabilities (..., S).
 
     - "inverse_cdf": support $\Phi^{-1}((w + 1/2)/2^k)$ for the words $w$, probability
       $\prod_j p_j^{b_j(w)}(1 - p_j)^{1 - b_j(w)}$;
     - "clt": support $(s - k/2)/\sqrt{k/4}$, $s = 0..k$, the Poisson-binomial law of
       the sum (by its recursion over the bits).
 
-    With ``xor > 1`` each bit's probability is :func:`xor_probability` of the raw one
-    (the `xor` raw bits of one bit taken as equally biased)."""
+    With ``xor > 1`` each bit's probability is
+    [`xor_probability`][diffusion.codesign.xor_probability] of the raw one (the `xor` raw
+    bits of one bit taken as equally biased)."""
     k = to_gaussian.k
     p = jnp.broadcast_to(jnp.asarray(p_bits, jnp.float32), jnp.shape(p_bits)[:-1] + (k,)
                          if jnp.ndim(p_bits) else (k,))
@@ -155,7 +159,8 @@ def codesign_pulse(device, schedule: trng.CycleSchedule, key, *, amplitude_V: fl
                    log: Callable | None = None) -> CodesignResult:
     r"""Minimize $L(\theta)$ (module docstring) over the pulse amplitude and plateau of
     the array's identical junctions, from `amplitude_V`, `width_s` (default the
-    schedule's), each kept inside its range by a :class:`spinjax.Bounded` transform.
+    schedule's), each kept inside its range by a [`spinjax.Bounded`][spinjax.design.Bounded]
+    transform.
 
     - `energy_weight` $\lambda$: the energy penalty relative to the start's energy;
     - `scale`: the smoothing widths (V, s) of the gradient estimator; `n_pairs`
@@ -167,9 +172,9 @@ def codesign_pulse(device, schedule: trng.CycleSchedule, key, *, amplitude_V: fl
 
     After `steps` steps the last iterates are averaged (the second half, Polyak), two
     Gauss-Newton steps on the amplitude with four times the pairs remove what is left
-    of the iterates' noise (:func:`_polish_amplitude`), $p$ is verified with
-    `verify_pairs` fresh writes, and :class:`spinjax.DesignFailed` is
-    raised if $W_2^2$ then exceeds its floor (at $p = 1/2$) by more than `w2_tol`."""
+    of the iterates' noise (`_polish_amplitude`), $p$ is verified with
+    `verify_pairs` fresh writes, and [`spinjax.DesignFailed`][spinjax.design.DesignFailed]
+    is raised if $W_2^2$ then exceeds its floor (at $p = 1/2$) by more than `w2_tol`."""
     width_s = schedule.width_s if width_s is None else width_s
     bounds = {"amplitude": Bounded(*amplitude_range_V), "width_s": Bounded(*width_range_s)}
     init = {"amplitude": amplitude_V, "width_s": width_s}

@@ -1,6 +1,7 @@
-"""Training configuration: the :class:`TrainConfig` dataclass and command-line overrides
-(``--set key=value``). The named presets live in :mod:`diffusion.configs` (``default``
-for a CPU, ``fashion28`` for one GPU), one module each."""
+"""Training configuration: the [`TrainConfig`][diffusion.config.TrainConfig] dataclass and
+command-line overrides (``--set key=value``). The named presets live in
+[`diffusion.configs`][] (``default`` for a CPU, ``fashion28`` for one GPU), one module
+each."""
 
 import dataclasses
 import json
@@ -18,7 +19,7 @@ class TrainConfig:
       digits; "fashion-mnist", "digits", or `data_path` a directory of IDX files),
       `pad_to` (pad images to this side with the background value), `limit` (first n
       examples, for fast runs);
-    - model (:class:`diffusion.unet.UNet`): `channels`, `channel_mults`,
+    - model ([`diffusion.unet.UNet`][]): `channels`, `channel_mults`,
       `num_res_blocks`, `attention`, `dropout`;
     - diffusion: `schedule` ("linear" or "cosine"), `timesteps` T;
     - optimization (optax): AdamW with `learning_rate`, linear warm-up over

@@ -1,10 +1,11 @@
 """Image data for the score model: Fashion-MNIST (IDX files) or scikit-learn's 8x8 digits.
 
 Images are float32 NHWC in [-1, 1] (background -1) and labels int32, in a frozen
-:class:`Dataset`. ``load_dataset("auto")`` uses Fashion-MNIST when its IDX files are found
+[`Dataset`][diffusion.data.Dataset]. ``load_dataset("auto")`` uses Fashion-MNIST when its
+IDX files are found
 (``$SPINJAX_DATA_DIR``, then Debian's ``dataset-fashion-mnist``), else the digits bundled
 with scikit-learn, so tests and CI run offline. The training batches are drawn by
-:mod:`diffusion.input_pipeline`.
+[`diffusion.input_pipeline`][].
 """
 
 import dataclasses
@@ -40,9 +41,9 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     IDX (http://yann.lecun.com/exdb/mnist/): two zero bytes, a type code, the number of
     dimensions; one big-endian uint32 per dimension; the elements, big-endian, C order.
-    Raises :class:`MissingDataError` when `path` is not a file and :class:`DataError`
-    (naming `path`) for corrupt gzip, a bad magic number, an unknown type code, or a data
-    size that does not match the dimensions.
+    Raises [`MissingDataError`][diffusion.errors.MissingDataError] when `path` is not a file
+    and [`DataError`][diffusion.errors.DataError] (naming `path`) for corrupt gzip, a bad
+    magic number, an unknown type code, or a data size that does not match the dimensions.
     """
     path = Path(path)
     where = f"IDX file {str(path)!r}"
@@ -142,7 +143,7 @@ def load_idx_dir(directory: str | os.PathLike) -> Dataset:
 
 
 def _fashion_candidates() -> list[Path]:
-    """Where :func:`find_fashion_mnist` looks, in order."""
+    """Where [`find_fashion_mnist`][diffusion.data.find_fashion_mnist] looks, in order."""
     env = os.environ.get(DATA_DIR_ENV)
     extra = sorted(set(Path("/usr/share").glob("*fashion*")) - {DEBIAN_FASHION_DIR})
     return ([Path(env)] if env else []) + [DEBIAN_FASHION_DIR] + extra
@@ -192,13 +193,15 @@ def load_dataset(name: str = "auto", path: str | os.PathLike | None = None,
                  pad_to: int | None = None, limit: int | None = None) -> Dataset:
     """Load a dataset by name, or the IDX files in `path`.
 
-    Args:
-        name: "auto" (Fashion-MNIST if :func:`find_fashion_mnist` finds it, else the 8x8
-            digits; a log record says which), "fashion-mnist" (an error saying where it
-            looked when absent), "digits" (8x8) or "digits16" (upsampled to 16x16).
-        path: a directory of IDX files (MNIST or Fashion-MNIST); overrides the search.
-        pad_to: pad images symmetrically with -1 to pad_to x pad_to (28 -> 32, say).
-        limit: keep only the first `limit` train and the first `limit` test examples.
+    **Arguments:**
+
+    - `name`: "auto" (Fashion-MNIST if
+      [`find_fashion_mnist`][diffusion.data.find_fashion_mnist] finds it, else the 8x8
+      digits; a log record says which), "fashion-mnist" (an error saying where it looked
+      when absent), "digits" (8x8) or "digits16" (upsampled to 16x16).
+    - `path`: a directory of IDX files (MNIST or Fashion-MNIST); overrides the search.
+    - `pad_to`: pad images symmetrically with -1 to pad_to x pad_to (28 -> 32, say).
+    - `limit`: keep only the first `limit` train and the first `limit` test examples.
     """
     names = ("auto", "fashion-mnist", "digits", "digits16")
     if name not in names:

@@ -1,21 +1,22 @@
 r"""Standard normals made from the switching outcomes of a junction array.
 
-Two sources with the interface of :class:`diffusion.noise.AbstractNoiseSource`:
+Two sources with the interface of [`diffusion.noise.AbstractNoiseSource`][]:
 
-- :class:`DevicePhysicalNoise`: every bit is one simulated write of one junction of a
-  spinjax array (reset, sLLG write under the schedule's pulse, read), run inside the
-  sampler's jitted loop: ``ceil(n_normals x bits_per_normal / N)`` write cycles of the
-  whole array per draw. Non-idealities are switches: the pulse amplitude (bias),
-  device-to-device variation (a varied device pytree), incomplete reset (correlation
-  between cycles) and stuck junctions.
-- :class:`DeviceCalibratedNoise`: each junction is a two-state Markov chain whose
-  $P(1\mid 0)$ and $P(1\mid 1)$ were measured from a physical run (:func:`calibrate`):
-  the same per-junction bias and lag-1 correlation at the cost of a Bernoulli draw.
+- [`DevicePhysicalNoise`][diffusion.device_noise.DevicePhysicalNoise]: every bit is one
+  simulated write of one junction of a spinjax array (reset, sLLG write under the schedule's
+  pulse, read), run inside the sampler's jitted loop: ``ceil(n_normals x bits_per_normal /
+  N)`` write cycles of the whole array per draw. Non-idealities are switches: the pulse
+  amplitude (bias), device-to-device variation (a varied device pytree), incomplete reset
+  (correlation between cycles) and stuck junctions.
+- [`DeviceCalibratedNoise`][diffusion.device_noise.DeviceCalibratedNoise]: each junction is
+  a two-state Markov chain whose $P(1\mid 0)$ and $P(1\mid 1)$ were measured from a physical
+  run ([`calibrate`][diffusion.device_noise.calibrate]): the same per-junction bias and
+  lag-1 correlation at the cost of a Bernoulli draw.
 
-Bits become Gaussians by :class:`BitsToGaussian` (spinjax's inverse-CDF, Box-Muller or
-central-limit schemes, optionally after XOR of several bits per bit). Bit order: cycle
-$n$ gives bits $b_{n,0..N-1}$ of all junctions, and consecutive bits of a k-bit
-uniform come from neighbouring junctions of the same cycle.
+Bits become Gaussians by [`BitsToGaussian`][diffusion.device_noise.BitsToGaussian]
+(spinjax's inverse-CDF, Box-Muller or central-limit schemes, optionally after XOR of several
+bits per bit). Bit order: cycle $n$ gives bits $b_{n,0..N-1}$ of all junctions, and
+consecutive bits of a k-bit uniform come from neighbouring junctions of the same cycle.
 """
 
 import math
@@ -74,7 +75,7 @@ def _cycles_for(n_normals: int, to_gaussian: BitsToGaussian, junctions: int) -> 
 
 class DevicePhysicalNoise(AbstractNoiseSource):
     """Normals from simulated writes of `junctions` junctions of `device` (a
-    :class:`spinjax.devices.MTJ`, parameters scalar or of shape (junctions,)) under
+    [`spinjax.devices.MTJ`][], parameters scalar or of shape (junctions,)) under
     `schedule` at `amplitude_V` (V, scalar or per junction). State: ``(key, cycle,
     m, stuck_mask)``."""
 
@@ -212,7 +213,7 @@ def _shrink(k, n):
 def calibrate(source: DevicePhysicalNoise, key, cycles: int) -> DeviceCalibratedNoise:
     r"""Measure each junction's $P(1\mid 0)$ and $P(1\mid 1)$ from `cycles` simulated
     cycles of `source` (counts of the transitions, Jeffreys' $(k + 1/2)/(n + 1)$ per
-    junction, shrunk towards the array's pooled value by :func:`_shrink`) and return
+    junction, shrunk towards the array's pooled value by `_shrink`) and return
     the calibrated source."""
     if not isinstance(cycles, int) or cycles < 2:
         raise DeviceNoiseError(f"cycles = {cycles!r}; the valid range is 2 to inf.")

@@ -1,10 +1,12 @@
 """The errors of the diffusion package: one base class, one subclass per concept.
 
 Every error the package raises for a bad argument, configuration, file or checkpoint is
-a :class:`DiffusionError`, which is a ``ValueError`` (so ``except ValueError`` keeps
-working); :class:`MissingDataError` and :class:`MissingCheckpointError` are also
-``FileNotFoundError``. Each module
-re-exports the error it raises (``from diffusion.samplers import SamplerError`` works).
+a [`DiffusionError`][diffusion.errors.DiffusionError], which is a ``ValueError`` (so
+``except ValueError`` keeps working);
+[`MissingDataError`][diffusion.errors.MissingDataError] and
+[`MissingCheckpointError`][diffusion.errors.MissingCheckpointError] are also
+``FileNotFoundError``. Each module re-exports the error it raises (``from diffusion.samplers
+import SamplerError`` works).
 """
 
 __all__ = [
@@ -21,14 +23,14 @@ class DiffusionError(ValueError):
 
 
 class ConfigError(DiffusionError):
-    """A :class:`~diffusion.config.TrainConfig` field, an override or a preset name
-    outside its valid range (:mod:`diffusion.config`, :mod:`diffusion.configs`,
-    :mod:`diffusion.train`)."""
+    """A [`TrainConfig`][diffusion.config.TrainConfig] field, an override or a preset name
+    outside its valid range ([`diffusion.config`][], [`diffusion.configs`][],
+    [`diffusion.train`][])."""
 
 
 class DataError(DiffusionError):
     """A data file or directory is missing, malformed or inconsistent, or a data
-    argument is out of range (:mod:`diffusion.data`, :mod:`diffusion.input_pipeline`)."""
+    argument is out of range ([`diffusion.data`][], [`diffusion.input_pipeline`][])."""
 
 
 class MissingDataError(DataError, FileNotFoundError):
@@ -36,46 +38,46 @@ class MissingDataError(DataError, FileNotFoundError):
 
 
 class UNetConfigError(DiffusionError):
-    """A U-Net hyperparameter or input outside its valid range (:mod:`diffusion.unet`)."""
+    """A U-Net hyperparameter or input outside its valid range ([`diffusion.unet`][])."""
 
 
 class ScheduleError(DiffusionError):
-    """A schedule or SDE parameter outside its valid range (:mod:`diffusion.schedules`,
-    :mod:`diffusion.sde`)."""
+    """A schedule or SDE parameter outside its valid range ([`diffusion.schedules`][],
+    [`diffusion.sde`][])."""
 
 
 class SamplerError(DiffusionError):
-    """A sampler argument outside its valid range (:mod:`diffusion.samplers`,
-    :mod:`diffusion.sharding`)."""
+    """A sampler argument outside its valid range ([`diffusion.samplers`][],
+    [`diffusion.sharding`][])."""
 
 
 class DeviceNoiseError(DiffusionError):
     """A device noise source's parameter outside its valid range
-    (:mod:`diffusion.device_noise`)."""
+    ([`diffusion.device_noise`][])."""
 
 
 class CodesignError(DiffusionError):
-    """A pulse co-design argument outside its valid range (:mod:`diffusion.codesign`)."""
+    """A pulse co-design argument outside its valid range ([`diffusion.codesign`][])."""
 
 
 class MetricError(DiffusionError):
-    """Features or an interval argument a metric cannot use (:mod:`diffusion.metrics`)."""
+    """Features or an interval argument a metric cannot use ([`diffusion.metrics`][])."""
 
 
 class EvaluateError(DiffusionError):
-    """An argument of :mod:`diffusion.evaluate` outside its valid range."""
+    """An argument of [`diffusion.evaluate`][] outside its valid range."""
 
 
 class OutputError(DiffusionError):
     """Images, rows or scalars that a figure or a log writer cannot write
-    (:mod:`diffusion.figures`, :mod:`diffusion.writers`)."""
+    ([`diffusion.figures`][], [`diffusion.writers`][])."""
 
 
 class CheckpointMismatch(DiffusionError):
     """A checkpoint that does not belong to the config or the data it is used with
-    (:mod:`diffusion.checkpoint`)."""
+    ([`diffusion.checkpoint`][])."""
 
 
 class MissingCheckpointError(DiffusionError, FileNotFoundError):
     """An export directory, or one of its files, does not exist (also a
-    ``FileNotFoundError``; :mod:`diffusion.checkpoint`)."""
+    ``FileNotFoundError``; [`diffusion.checkpoint`][])."""

@@ -1,16 +1,19 @@
 r"""Scoring and energy bookkeeping shared by the paper-A demo and ``benchmarks/diffusion.py``.
 
-- :func:`time_sampling`: one sampler call (compiled on the first call) and the median
-  wall time of `repeats` further calls with the same arguments, which hit the compiled
-  program: sampling time without compilation.
-- :func:`score_samples`, and :func:`sample_and_score` (sample, then score): the
-  image-quality metrics of :mod:`diffusion.metrics` on the classifier's features, "FD
+- [`time_sampling`][diffusion.evaluate.time_sampling]: one sampler call (compiled on the
+  first call) and the median wall time of `repeats` further calls with the same arguments,
+  which hit the compiled program: sampling time without compilation.
+- [`score_samples`][diffusion.evaluate.score_samples], and
+  [`sample_and_score`][diffusion.evaluate.sample_and_score] (sample, then score): the
+  image-quality metrics of [`diffusion.metrics`][] on the classifier's features, "FD
   (classifier features)" with a bootstrap interval and extrapolated to infinitely many
-  samples, KID and the class histogram. Not FID. :func:`fd_difference` bootstraps the
-  difference of two generators' FDs.
-- :func:`time_normal_draws` and :func:`energy_per_image`: the energy of the random
-  numbers of one image, from a junction array (write energy of the tuned pulse per
-  bit) and from software on a CPU (measured) and a GPU (stated, not measured).
+  samples, KID and the class histogram. Not FID.
+  [`fd_difference`][diffusion.evaluate.fd_difference] bootstraps the difference of two
+  generators' FDs.
+- [`time_normal_draws`][diffusion.evaluate.time_normal_draws] and
+  [`energy_per_image`][diffusion.evaluate.energy_per_image]: the energy of the random
+  numbers of one image, from a junction array (write energy of the tuned pulse per bit) and
+  from software on a CPU (measured) and a GPU (stated, not measured).
 
 Only the random numbers are costed: the U-Net's evaluations are the same for every
 noise source and are left out of every row. All energies in J, times in s, powers in W.
@@ -101,11 +104,11 @@ def score_samples(x, clf, clf_params, f_ref, *, n_boot: int = 30, n_sub: int = 2
     of the generated features (the interval sits above the value: resampling
     duplicates features, which the distance's $d/n$ bias sees); ``fd_extrapolated`` =
     (value, lo, hi), the distance extrapolated to infinitely many samples with its
-    interval (:func:`diffusion.metrics.subsample_interval`, `n_sub` subsets per size,
+    interval ([`diffusion.metrics.subsample_interval`][], `n_sub` subsets per size,
     both sets subsampled: free of the $d/n$ bias, valid for n well above d) and
     ``fd_bias``, the bias of ``fd[0]`` it fitted; ``kid`` = (mean, standard error over
     `kid_subsets` subsets of up to 300 images: the spread of subsets of these samples,
-    not of new samples); ``classes`` (:func:`diffusion.metrics.class_histogram`);
+    not of new samples); ``classes`` ([`diffusion.metrics.class_histogram`][]);
     ``features``, those of `x`.
     """
     n_boot = _check_int("n_boot", n_boot, 1)
@@ -128,10 +131,12 @@ def score_samples(x, clf, clf_params, f_ref, *, n_boot: int = 30, n_sub: int = 2
 def sample_and_score(eps, schedule, source, key, shape, steps, clf, clf_params, f_ref, *,
                      n_boot: int = 30, n_sub: int = 20, kid_subsets: int = 20,
                      repeats: int = 1, sampler=ddpm_sample, level: float = 0.95) -> dict:
-    """:func:`time_sampling`, then :func:`score_samples` of its samples. Returns the
-    latter's dict with ``normals_per_image``, ``sample_s`` (:func:`time_sampling`'s
-    ``wall_s``: compilation excluded; None when `repeats` is 0), ``first_call_s``,
-    ``times_s`` and ``x``, the samples. The same arguments give the same result."""
+    """[`time_sampling`][diffusion.evaluate.time_sampling], then
+    [`score_samples`][diffusion.evaluate.score_samples] of its samples. Returns the latter's
+    dict with ``normals_per_image``, ``sample_s``
+    ([`time_sampling`][diffusion.evaluate.time_sampling]'s ``wall_s``: compilation excluded;
+    None when `repeats` is 0), ``first_call_s``, ``times_s`` and ``x``, the samples. The
+    same arguments give the same result."""
     for name, v, lo in (("n_boot", n_boot, 1), ("n_sub", n_sub, 2),
                         ("kid_subsets", kid_subsets, 2)):
         _check_int(name, v, lo)   # before the sampling, which takes time
@@ -158,8 +163,8 @@ def fd_difference(f_a, f_b, f_ref, *, n_boot: int = 30, level: float = 0.95,
     Returns (value, lo, hi).
 
     Why a loop and not ``scipy.stats.bootstrap`` (which
-    :func:`~diffusion.metrics.bootstrap_interval` uses): scipy resamples its samples
-    one after the other (all of `f_a`'s resamples, then all of `f_b`'s), this loop
+    [`bootstrap_interval`][diffusion.metrics.bootstrap_interval] uses): scipy resamples its
+    samples one after the other (all of `f_a`'s resamples, then all of `f_b`'s), this loop
     interleaves them (a, b, a, b, ...) from one generator, so the same seed would give
     other intervals than the recorded demo and benchmark figures, and the loop is four
     lines."""
@@ -178,8 +183,9 @@ def fd_difference(f_a, f_b, f_ref, *, n_boot: int = 30, level: float = 0.95,
 def fd_comparison(f_a, f_b, f_ref, *, tolerance: float, n_boot: int = 200,
                   level: float = 0.95, seed: int = 0) -> dict:
     r"""Is generator A (features `f_a`) told apart from B (`f_b`) by FD, at this
-    sample size? :func:`fd_difference` gives $\Delta$ = FD(A) - FD(B) with its interval
-    $[l, h]$; the verdict is "different" when the interval excludes 0, "equivalent"
+    sample size? [`fd_difference`][diffusion.evaluate.fd_difference] gives $\Delta$ = FD(A)
+    - FD(B) with its interval $[l, h]$; the verdict is "different" when the interval
+      excludes 0, "equivalent"
     when it lies inside $\pm$`tolerance` (two one-sided tests at level $(1+\ell)/2$
     each), else "undecided". ``mdd_80`` is the smallest true difference detected with
     80 % power by a two-sided test at 5 %: $(z_{0.975} + z_{0.8})\,\sigma_\Delta$,
@@ -235,7 +241,7 @@ def energy_per_image(normals_per_image, bits_per_normal: int, device, pulse,
       `read_V` for `read_s` (``read_energy_J``, parallel state), the per-bit count of
       ``benchmarks/energy_table.py``. Access transistors and drivers are not counted.
     - ``software_cpu``: `normals_per_image` x `cpu_s_per_normal` (measured, e.g. with
-      :func:`time_normal_draws`) x `cpu_power_W`.
+      [`time_normal_draws`][diffusion.evaluate.time_normal_draws]) x `cpu_power_W`.
     - ``software_gpu``: `normals_per_image` x `bytes_per_normal` /
       `gpu_write_bytes_per_s` x `gpu_power_W`: an H100 whose random numbers cost no
       more than storing them to HBM; stated, not measured.

@@ -2,9 +2,12 @@
 nothing here touches the backend or the current figures, so a notebook shows them
 inline (``display(fig)``) and a script saves them (``fig.savefig(path)``).
 
-- :func:`sample_grid`: a square grid of images under a title that fits;
-- :func:`fd_chart`: FD with its interval per noise source, on a log axis;
-- :func:`energy_table`: the energy of the random numbers of one image, as a table.
+- [`sample_grid`][diffusion.figures.sample_grid]: a square grid of images under a title that
+  fits;
+- [`fd_chart`][diffusion.figures.fd_chart]: FD with its interval per noise source, on a log
+  axis;
+- [`energy_table`][diffusion.figures.energy_table]: the energy of the random numbers of one
+  image, as a table.
 """
 
 import textwrap

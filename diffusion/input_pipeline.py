@@ -1,15 +1,16 @@
 r"""The training input pipeline: which examples form the batch of each step.
 
-One rule, shared by the jitted training step (:func:`batch_indices`, on the device)
-and the host-side iterator (:func:`batches`): epoch $e$ is the permutation
+One rule, shared by the jitted training step
+([`batch_indices`][diffusion.input_pipeline.batch_indices], on the device) and the host-side
+iterator ([`batches`][diffusion.input_pipeline.batches]): epoch $e$ is the permutation
 ``jax.random.permutation(fold_in(key, -1 - e), n)`` of the $n$ examples, cut into
 $E = \lfloor n/B \rfloor$ batches of $B$; step $s$ takes batch $s \bmod E$ of epoch
 $\lfloor s/E \rfloor$. The batch of a step is a function of ``(key, s)`` alone, so a
-training run restarted from a checkpoint at step $s$ sees the batches it would have
-seen (:mod:`diffusion.train`), and ``batches(x, y, B, key)`` yields, in order, the
-batches the training steps $0, 1, \dots$ take with the same key.
+training run restarted from a checkpoint at step $s$ sees the batches it would have seen
+([`diffusion.train`][]), and ``batches(x, y, B, key)`` yields, in order, the batches the
+training steps $0, 1, \dots$ take with the same key.
 
-Loading the data (files, the digits fallback, padding) is :mod:`diffusion.data`.
+Loading the data (files, the digits fallback, padding) is [`diffusion.data`][].
 """
 
 import itertools
@@ -37,8 +38,9 @@ def epoch_permutation(key: PRNGKeyArray, epoch, n: int) -> Int[Array, " n"]:
 def batch_indices(key: PRNGKeyArray, step, n: int, batch_size: int) -> Int[Array, " B"]:
     r"""The indices of the examples in the batch of step `step` (a traced int32 inside
     ``jit``; `n` and `batch_size` $\le n$ static): slice $s \bmod E$ of
-    :func:`epoch_permutation` of epoch $\lfloor s/E \rfloor$, $E = \lfloor n/B \rfloor$
-    (the remainder of each epoch is skipped)."""
+    [`epoch_permutation`][diffusion.input_pipeline.epoch_permutation] of epoch
+    $\lfloor s/E \rfloor$, $E = \lfloor n/B \rfloor$ (the remainder of each epoch is
+    skipped)."""
     per_epoch = n // batch_size
     perm = epoch_permutation(key, step // per_epoch, n)
     return jax.lax.dynamic_slice(perm, ((step % per_epoch) * batch_size,), (batch_size,))
@@ -48,7 +50,8 @@ def batches(x: np.ndarray, y: np.ndarray, batch_size: int, key: PRNGKeyArray, *,
             drop_remainder: bool = True, epochs: int | None = 1
             ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Shuffled ``(x, y)`` NumPy batches, epoch by epoch in the order of
-    :func:`epoch_permutation` (the training steps' batches, for the same key).
+    [`epoch_permutation`][diffusion.input_pipeline.epoch_permutation] (the training steps'
+    batches, for the same key).
 
     Same key, same batches. ``epochs=None`` repeats forever; ``drop_remainder=False``
     yields a last, smaller batch in each epoch. Arguments are checked at the call.

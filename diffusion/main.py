@@ -1,7 +1,7 @@
 """Train a score model and export it: ``python -m diffusion.main --config fashion28
 --workdir DIR``.
 
-A thin command line over :func:`diffusion.train.train_and_evaluate` (the Flax examples'
+A thin command line over [`diffusion.train.train_and_evaluate`][] (the Flax examples'
 layout): the config by name (``diffusion/configs/``) with ``--set key=value``
 overrides, the work directory (training checkpoints that resume, TensorBoard events,
 ``log.jsonl``, ``samples.png``, and the export in ``DIR/export``, or ``--export``).

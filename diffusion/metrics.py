@@ -2,7 +2,7 @@ r"""Image-quality metrics on the features of the project's own classifier.
 
 No Inception weights can be had offline, so the distances are computed on the
 penultimate-layer features of a classifier trained here on the same data
-(:mod:`diffusion.classifier`). Report them as "FD (classifier features)" and "KID
+([`diffusion.classifier`][]). Report them as "FD (classifier features)" and "KID
 (classifier features)", never as FID: the numbers are not comparable with published
 FIDs.
 
@@ -20,10 +20,10 @@ FIDs.
   reference set fixed) and take percentiles of the metric. For the Frechet distance
   these sit above the value: duplicated rows shrink the covariance's rank and add to
   the $d/n$ bias.
-- Subsample intervals (:func:`subsample_interval`): the metric on subsets drawn
-  without replacement at several sizes, extrapolated to infinitely many samples
-  (Chong and Forsyth 2020) with a delete-d jackknife standard error (Shao and Wu
-  1989). Use these for the Frechet distance.
+- Subsample intervals ([`subsample_interval`][diffusion.metrics.subsample_interval]): the
+  metric on subsets drawn without replacement at several sizes, extrapolated to infinitely
+  many samples (Chong and Forsyth 2020) with a delete-d jackknife standard error (Shao and
+  Wu 1989). Use these for the Frechet distance.
 """
 
 from typing import NamedTuple
@@ -131,7 +131,7 @@ def bootstrap_interval(metric, f_gen, f_ref, *, n_boot: int = 50, level: float =
 
 
 class SubsampleInterval(NamedTuple):
-    r"""The result of :func:`subsample_interval`.
+    r"""The result of [`subsample_interval`][diffusion.metrics.subsample_interval].
 
     - `value`: the bias-corrected metric $\hat F_\infty$ (the fit's intercept);
     - `lo`, `hi`: its confidence interval; `se`: its standard error;
@@ -197,24 +197,27 @@ def subsample_interval(metric, f_gen, f_ref, *,
     amplifies the terms of order $n^{-2}$; check the coverage for a new regime
     (``tests/test_diffusion_metrics.py`` does for Gaussians).
 
-    Args:
-        metric: ``metric(f_gen, f_ref) -> float``, e.g. :func:`frechet_distance`.
-        f_gen, f_ref: features (n, d) and (n_ref, d).
-        fractions: subset sizes as fractions of n, each in (0, 1).
-        n_sub: subsets per fraction (at least 2).
-        level: the interval's coverage, in (0, 1).
-        subsample_ref: subsample the reference at the same fraction (removes its bias
-            and counts its sampling spread) or keep it whole.
-        seed: of the subset draws (numpy).
+    **Arguments:**
 
-    Returns:
-        A :class:`SubsampleInterval` (`value`, `lo`, `hi`, `se`, `plain`, `bias`,
-        `sizes`, `means`).
+    - `metric`: ``metric(f_gen, f_ref) -> float``, e.g.
+      [`frechet_distance`][diffusion.metrics.frechet_distance].
+    - `f_gen`, `f_ref`: features (n, d) and (n_ref, d).
+    - `fractions`: subset sizes as fractions of n, each in (0, 1).
+    - `n_sub`: subsets per fraction (at least 2).
+    - `level`: the interval's coverage, in (0, 1).
+    - `subsample_ref`: subsample the reference at the same fraction (removes its bias
+      and counts its sampling spread) or keep it whole.
+    - `seed`: of the subset draws (numpy).
 
-    Example::
+    **Returns:** a [`SubsampleInterval`][diffusion.metrics.SubsampleInterval] (`value`,
+    `lo`, `hi`, `se`, `plain`, `bias`, `sizes`, `means`).
 
-        r = subsample_interval(frechet_distance, f_gen, f_ref, n_sub=10)
-        print(f"FD {r.value:.2f} [{r.lo:.2f}, {r.hi:.2f}] (all samples {r.plain:.2f})")
+    **Example:**
+
+    ```python
+    r = subsample_interval(frechet_distance, f_gen, f_ref, n_sub=10)
+    print(f"FD {r.value:.2f} [{r.lo:.2f}, {r.hi:.2f}] (all samples {r.plain:.2f})")
+    ```
 
     References: M. J. Chong and D. Forsyth, "Effectively unbiased FID and Inception
     Score and where to find them", CVPR 2020 (arXiv:1911.07023); J. Shao and C. F. J.

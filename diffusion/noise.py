@@ -8,8 +8,8 @@ and its cycle counter, say, or just a key):
 - ``z, state = source.sample(state, shape)``: an array of `shape` whose entries are
   (ideally) independent N(0, 1).
 
-:class:`SoftwareNoise` is ``jax.random.normal``; the device sources (bits from the
-simulated junction array turned into Gaussians) live beside it.
+[`SoftwareNoise`][diffusion.noise.SoftwareNoise] is ``jax.random.normal``; the device
+sources (bits from the simulated junction array turned into Gaussians) live beside it.
 """
 
 import abc

@@ -1,14 +1,14 @@
 r"""Samplers of a trained $\varepsilon$-model: DDPM, DDIM, and the reverse VP-SDE.
 
-Each reads the diffusion process through the SDE interface of :mod:`diffusion.sde`
-(drift, diffusion, prior; a :class:`~diffusion.sde.VPSDE`): DDPM and DDIM are
-discrete-time and run on its discretization, :func:`sde_sample` integrates the reverse
-SDE itself.
+Each reads the diffusion process through the SDE interface of [`diffusion.sde`][]
+(drift, diffusion, prior; a [`VPSDE`][diffusion.sde.VPSDE]): DDPM and DDIM are
+discrete-time and run on its discretization, [`sde_sample`][diffusion.samplers.sde_sample]
+integrates the reverse SDE itself.
 
 Each sampler is one ``jit``-compiled ``jax.lax.scan`` over its steps whose carry is
 ``(x, noise_state)``: every standard normal it needs (the initial $x_T \sim \mathcal
 N(0, I)$ included) comes from ``noise.sample(noise_state, x.shape)``, so the source of
-randomness (:class:`diffusion.noise.SoftwareNoise`, or Gaussians from a simulated
+randomness ([`diffusion.noise.SoftwareNoise`][], or Gaussians from a simulated
 junction array) is a plain argument and the model never knows which one it got.
 
 Common arguments:
@@ -21,21 +21,21 @@ Common arguments:
   captured arrays are baked into the compiled program, so a new closure recompiles. To
   reuse one compilation across parameters pass a pytree callable instead:
   ``jax.tree_util.Partial(apply, params)`` with a module-level `apply`, an
-  ``equinox.Module``, or :func:`diffusion.unet.eps_fn` (its arrays are traced).
-- `sde`: the training process, a :class:`~diffusion.sde.VPSDE` or the
-  :class:`~diffusion.schedules.Schedule` ($T$ steps) it is built from (the same
+  ``equinox.Module``, or [`diffusion.unet.eps_fn`][] (its arrays are traced).
+- `sde`: the training process, a [`VPSDE`][diffusion.sde.VPSDE] or the
+  [`Schedule`][diffusion.schedules.Schedule] ($T$ steps) it is built from (the same
   samples either way).
-- `noise`: an :class:`~diffusion.noise.AbstractNoiseSource` (``init(key)``,
+- `noise`: an [`AbstractNoiseSource`][diffusion.noise.AbstractNoiseSource] (``init(key)``,
   ``sample(state, shape)``); `key` goes to its ``init``.
 - `shape`: the shape of the batch of samples, batch axis first (e.g. ``(B, H, W, C)``).
 - `return_num_normals`: also return the number of standard normals drawn (a Python int,
   counted statically from the shapes; a noise source's energy per normal times this is
   the sampling energy). No sampler draws noise on its last step.
-- `mesh`: a :func:`spinjax.junction_mesh`; the batch of images is split along its
-  first axis over the mesh's devices, and so is a device source's junction array (the
-  state leaves whose first axis is ``noise.junctions``). Same key, same samples on any
-  number of devices (up to float rounding of the model's per-shard kernels); the
-  batch and the junction count must be multiples of the number of devices.
+- `mesh`: a [`spinjax.junction_mesh`][spinjax.sharding.junction_mesh]; the batch of images
+  is split along its first axis over the mesh's devices, and so is a device source's
+  junction array (the state leaves whose first axis is ``noise.junctions``). Same key, same
+  samples on any number of devices (up to float rounding of the model's per-shard kernels);
+  the batch and the junction count must be multiples of the number of devices.
 
 The samples have the dtype of the source's normals (float32 for ``SoftwareNoise``).
 """
@@ -142,7 +142,7 @@ def _predict_x0(eps_fn, x, t, abar, clip):
 def _run(step, x, state, per_step, place=None):
     """Scan `step` (which draws noise) over all but the last row of `per_step` (rows in
     sampling order), then apply the last row without noise: ``step(..., draw=False)``.
-    `place` (from :func:`_placer`) pins the carry's sharding after every step."""
+    `place` (from `_placer`) pins the carry's sharding after every step."""
     place = place or (lambda carry: carry)
 
     def body(carry, row):
@@ -168,8 +168,9 @@ def ddpm_sample(eps_fn: EpsFn, sde: VPSDE | Schedule, noise: AbstractNoiseSource
                 return_num_normals: bool = False, mesh=None):
     r"""Ancestral sampling (Ho et al. 2020, algorithm 2), optionally respaced.
 
-    With the SDE's discretization on $S$ steps (:meth:`~diffusion.sde.VPSDE.discretize`,
-    :func:`~diffusion.schedules.respace`) $\beta_i, \bar\alpha_i$, $i = S-1, \dots, 0$,
+    With the SDE's discretization on $S$ steps
+    ([`discretize`][diffusion.sde.VPSDE.discretize],
+    [`respace`][diffusion.schedules.respace]) $\beta_i, \bar\alpha_i$, $i = S-1, \dots, 0$,
     from $x$ drawn from its prior $\mathcal N(0, I)$:
 
     $$\hat x_0 = \frac{x_i - \sqrt{1-\bar\alpha_i}\,\hat\varepsilon(x_i, \tau_i)}
@@ -182,23 +183,23 @@ def ddpm_sample(eps_fn: EpsFn, sde: VPSDE | Schedule, noise: AbstractNoiseSource
     \big)/\sqrt{\alpha_i}$), with $\bar\alpha_{-1} = 1$. The last step ($i = 0$) returns
     the mean, $\hat x_0$, without noise.
 
-    Args:
-        num_steps: $S$, the number of steps; None means $T$ (no respacing). $S < T$
-            samples with Nichol and Dhariwal's respaced betas, which keep the marginals
-            at the kept steps.
-        variance: $\sigma_i^2$; "posterior" (default) is
-            $\tilde\beta_i = \beta_i (1-\bar\alpha_{i-1})/(1-\bar\alpha_i)$, the lower
-            bound of Ho et al. (exact when the data is a point) and the variance that
-            makes DDPM the $\eta = 1$ DDIM; "beta" is $\beta_i$, the upper bound (exact
-            for $x_0 \sim \mathcal N(0, I)$). Ho et al. found both similar at $T = 1000$;
-            with few respaced steps (large $\beta_i$) "posterior" is much better.
-        clip_x0: clip $\hat x_0$ to ``(low, high)`` at every step (data scaled to
-            $[-1, 1]$, as Ho et al.), or None.
+    **Arguments:**
+
+    - `num_steps`: $S$, the number of steps; None means $T$ (no respacing). $S < T$
+      samples with Nichol and Dhariwal's respaced betas, which keep the marginals
+      at the kept steps.
+    - `variance`: $\sigma_i^2$; "posterior" (default) is
+      $\tilde\beta_i = \beta_i (1-\bar\alpha_{i-1})/(1-\bar\alpha_i)$, the lower
+      bound of Ho et al. (exact when the data is a point) and the variance that
+      makes DDPM the $\eta = 1$ DDIM; "beta" is $\beta_i$, the upper bound (exact
+      for $x_0 \sim \mathcal N(0, I)$). Ho et al. found both similar at $T = 1000$;
+      with few respaced steps (large $\beta_i$) "posterior" is much better.
+    - `clip_x0`: clip $\hat x_0$ to ``(low, high)`` at every step (data scaled to
+      $[-1, 1]$, as Ho et al.), or None.
 
     Normals drawn: $S \cdot \prod$ `shape` ($x_T$ and one per step but the last).
 
-    Returns:
-        The samples, of `shape`; with `return_num_normals`, ``(samples, count)``.
+    **Returns:** the samples, of `shape`; with `return_num_normals`, ``(samples, count)``.
     """
     sde, shape = _check_common(sde, noise, shape)
     T = sde.num_timesteps
@@ -247,29 +248,29 @@ def ddim_sample(eps_fn: EpsFn, sde: VPSDE | Schedule, noise: AbstractNoiseSource
     r"""DDIM (Song, Meng, Ermon 2021, eq. 12) on $S$ evenly spaced steps.
 
     On the kept steps $\tau_{S-1} > \dots > \tau_0$ of the SDE's discretization
-    (:meth:`~diffusion.sde.VPSDE.discretize`, which keeps $T-1$ and 0), from $x$ drawn
-    from its prior, with
+    ([`discretize`][diffusion.sde.VPSDE.discretize], which keeps $T-1$ and 0), from $x$
+    drawn from its prior, with
     $a = \bar\alpha_{\tau_i}$, $a' = \bar\alpha_{\tau_{i-1}}$ ($a' = 1$ on the last step):
 
     $$x_{\tau_{i-1}} = \sqrt{a'}\,\hat x_0 + \sqrt{1 - a' - \sigma_i^2}\;\hat\varepsilon
     + \sigma_i z,\qquad
     \sigma_i = \eta\,\sqrt{\frac{1-a'}{1-a}}\sqrt{1 - \frac{a}{a'}},$$
 
-    $\hat x_0$ as in :func:`ddpm_sample` (and, when clipped, $\hat\varepsilon$ recomputed
-    from the clipped $\hat x_0$, as Nichol and Dhariwal do). $\eta = 0$ is the
-    deterministic DDIM (an integrator of the probability-flow ODE): the samples are a
-    function of $x_T$ alone. $\eta = 1$ is DDPM with the posterior variance on the same
-    steps. $\sigma_0 = 0$: the last step draws nothing.
+    $\hat x_0$ as in [`ddpm_sample`][diffusion.samplers.ddpm_sample] (and, when clipped,
+    $\hat\varepsilon$ recomputed from the clipped $\hat x_0$, as Nichol and Dhariwal do).
+    $\eta = 0$ is the deterministic DDIM (an integrator of the probability-flow ODE): the
+    samples are a function of $x_T$ alone. $\eta = 1$ is DDPM with the posterior variance on
+    the same steps. $\sigma_0 = 0$: the last step draws nothing.
 
-    Args:
-        num_steps: $S$, in $[1, T]$.
-        eta: $\eta \ge 0$ (a static Python float: $\eta > 0$ draws noise every step).
-        clip_x0: as in :func:`ddpm_sample`.
+    **Arguments:**
+
+    - `num_steps`: $S$, in $[1, T]$.
+    - `eta`: $\eta \ge 0$ (a static Python float: $\eta > 0$ draws noise every step).
+    - `clip_x0`: as in [`ddpm_sample`][diffusion.samplers.ddpm_sample].
 
     Normals drawn: $\prod$ `shape` for $\eta = 0$, $S \prod$ `shape` for $\eta > 0$.
 
-    Returns:
-        The samples, of `shape`; with `return_num_normals`, ``(samples, count)``.
+    **Returns:** the samples, of `shape`; with `return_num_normals`, ``(samples, count)``.
     """
     sde, shape = _check_common(sde, noise, shape)
     S = _check_num_steps(num_steps, sde.num_timesteps)
@@ -320,7 +321,7 @@ def sde_sample(eps_fn: EpsFn, sde: VPSDE | Schedule, noise: AbstractNoiseSource,
     r"""Euler-Maruyama on the reverse-time SDE (Song et al. 2021, score_sde's
     ``ReverseDiffusionPredictor`` with Euler-Maruyama steps).
 
-    The forward SDE $dx = f(x, t)\,dt + g(t)\,dW$ is the :class:`~diffusion.sde.VPSDE`
+    The forward SDE $dx = f(x, t)\,dt + g(t)\,dW$ is the [`VPSDE`][diffusion.sde.VPSDE]
     of the training schedule ($f = -\tfrac12\beta(t)\,x$, $g = \sqrt{\beta(t)}$,
     $\beta(t)$ the schedule's $T\beta_i$ interpolated over $t_i = i/(T-1)$). Its reverse
     (Anderson 1982) runs from $t = 1$, $x$ drawn from the prior $\mathcal N(0, I)$, to
@@ -330,11 +331,11 @@ def sde_sample(eps_fn: EpsFn, sde: VPSDE | Schedule, noise: AbstractNoiseSource,
     $$\bar x = x + \big[f(x, t_k) - g(t_k)^2\,s(x, t_k)\big]\,\Delta t_k,\qquad
     x \leftarrow \bar x + g(t_k)\sqrt{|\Delta t_k|}\;z,$$
 
-    the bracket :meth:`~diffusion.sde.AbstractSDE.reverse_drift`, and
+    the bracket [`reverse_drift`][diffusion.sde.AbstractSDE.reverse_drift], and
     $s(x, t) = -\hat\varepsilon(x, i)/\sqrt{1 - \bar\alpha_i}$ the score of the
     $\varepsilon$-model at the nearest training step $i = \mathrm{round}(t\,(T-1))$
-    (:meth:`~diffusion.sde.VPSDE.eps_score`, score_sde's discrete-model score; the SDE's
-    marginal at $t$ matches $\bar\alpha_i$ up to $O(1/T)$). The last step returns
+    ([`eps_score`][diffusion.sde.VPSDE.eps_score], score_sde's discrete-model score; the
+    SDE's marginal at $t$ matches $\bar\alpha_i$ up to $O(1/T)$). The last step returns
     $\bar x$ without noise (score_sde's ``denoise``). No clipping.
 
     Warning: Euler-Maruyama needs $\beta(t)\,|\Delta t| \ll 1$. The linear schedule
@@ -344,14 +345,14 @@ def sde_sample(eps_fn: EpsFn, sde: VPSDE | Schedule, noise: AbstractNoiseSource,
     data the output std was still within 0.001 at $N = 500$). Prefer the linear schedule,
     or many steps, for this sampler.
 
-    Args:
-        num_steps: $N \ge 1$, the Euler-Maruyama steps (need not divide $T$).
-        t_end: the final time, in (0, 1) (1e-3 as score_sde; $t = 0$ is singular).
+    **Arguments:**
+
+    - `num_steps`: $N \ge 1$, the Euler-Maruyama steps (need not divide $T$).
+    - `t_end`: the final time, in (0, 1) (1e-3 as score_sde; $t = 0$ is singular).
 
     Normals drawn: $N \prod$ `shape`.
 
-    Returns:
-        The samples, of `shape`; with `return_num_normals`, ``(samples, count)``.
+    **Returns:** the samples, of `shape`; with `return_num_normals`, ``(samples, count)``.
     """
     sde, shape = _check_common(sde, noise, shape)
     if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) \

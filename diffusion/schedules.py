@@ -7,9 +7,9 @@ $$q(x_t \mid x_{t-1}) = \mathcal N\big(\sqrt{\alpha_t}\,x_{t-1},\ \beta_t I\big)
 \alpha_t = 1 - \beta_t,\qquad \bar\alpha_t = \prod_{s \le t} \alpha_s,$$
 
 so that $x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\varepsilon$ with
-$\varepsilon \sim \mathcal N(0, I)$ (:func:`q_sample`). A :class:`Schedule` holds the
-three float32 arrays of length $T$; the constructors compute them in float64 and round
-once, as Ho et al. do.
+$\varepsilon \sim \mathcal N(0, I)$ ([`q_sample`][diffusion.schedules.q_sample]). A
+[`Schedule`][diffusion.schedules.Schedule] holds the three float32 arrays of length $T$; the
+constructors compute them in float64 and round once, as Ho et al. do.
 
 References: J. Ho, A. Jain, P. Abbeel, *Denoising Diffusion Probabilistic Models*,
 NeurIPS 2020 (arXiv:2006.11239); A. Nichol, P. Dhariwal, *Improved Denoising Diffusion
@@ -38,10 +38,12 @@ class Schedule(eqx.Module):
     $t = 0, \dots, T-1$, float32 arrays of length $T$ (a pytree: it can be passed
     through ``jit``; $T$ is static, the array length).
 
-    Build it with :func:`linear_schedule`, :func:`cosine_schedule`,
-    :func:`make_schedule`, :func:`schedule_from_betas` or
-    :func:`schedule_from_alphas_cumprod`, not field by field: the constructors keep the
-    three arrays consistent.
+    Build it with [`linear_schedule`][diffusion.schedules.linear_schedule],
+    [`cosine_schedule`][diffusion.schedules.cosine_schedule],
+    [`make_schedule`][diffusion.schedules.make_schedule],
+    [`schedule_from_betas`][diffusion.schedules.schedule_from_betas] or
+    [`schedule_from_alphas_cumprod`][diffusion.schedules.schedule_from_alphas_cumprod], not
+    field by field: the constructors keep the three arrays consistent.
     """
 
     betas: Float[Array, " T"]
@@ -61,8 +63,9 @@ def _check_num_timesteps(name: str, T) -> int:
 
 
 def schedule_from_betas(betas) -> Schedule:
-    r"""A :class:`Schedule` from $\beta_t$ (any float array of length $T$, each in
-    $(0, 1)$; the products are taken in float64 when the input is concrete)."""
+    r"""A [`Schedule`][diffusion.schedules.Schedule] from $\beta_t$ (any float array of
+    length $T$, each in $(0, 1)$; the products are taken in float64 when the input is
+    concrete)."""
     b = np.asarray(betas, np.float64)
     if b.ndim != 1 or b.size < 1:
         raise ScheduleError(f"betas must be a non-empty 1-d array; got shape {b.shape}.")
@@ -75,11 +78,13 @@ def schedule_from_betas(betas) -> Schedule:
 
 
 def schedule_from_alphas_cumprod(alphas_cumprod) -> Schedule:
-    r"""A :class:`Schedule` whose $\bar\alpha_t$ are exactly `alphas_cumprod`, with
-    $\beta_t = 1 - \bar\alpha_t/\bar\alpha_{t-1}$ ($\bar\alpha_{-1} = 1$).
+    r"""A [`Schedule`][diffusion.schedules.Schedule] whose $\bar\alpha_t$ are exactly
+    `alphas_cumprod`, with $\beta_t = 1 - \bar\alpha_t/\bar\alpha_{t-1}$
+    ($\bar\alpha_{-1} = 1$).
 
-    Works on traced arrays too (used by :func:`respace` inside the samplers' ``jit``);
-    `alphas_cumprod` must be decreasing in $(0, 1]$ (checked only when concrete).
+    Works on traced arrays too (used by [`respace`][diffusion.schedules.respace] inside the
+    samplers' ``jit``); `alphas_cumprod` must be decreasing in $(0, 1]$ (checked only when
+    concrete).
     """
     abar = jnp.asarray(alphas_cumprod, jnp.float32)
     if abar.ndim != 1 or abar.shape[0] < 1:
@@ -105,10 +110,11 @@ def linear_schedule(T: int, beta_start: float = 1e-4, beta_end: float = 0.02) ->
     4\times 10^{-5}$). For other $T$, scale both ends by $1000/T$ to keep the same
     continuous-time process (Nichol and Dhariwal 2021, section 3.2 footnote).
 
-    Args:
-        T: number of steps, an integer >= 1.
-        beta_start, beta_end: first and last $\beta$, $0 < $ `beta_start` $\le$
-            `beta_end` $< 1$.
+    **Arguments:**
+
+    - `T`: number of steps, an integer >= 1.
+    - `beta_start`, `beta_end`: first and last $\beta$, $0 < $ `beta_start` $\le$
+      `beta_end` $< 1$.
     """
     T = _check_num_timesteps("T", T)
     for name, value in (("beta_start", beta_start), ("beta_end", beta_end)):
@@ -132,10 +138,11 @@ def cosine_schedule(T: int, s: float = 0.008, max_beta: float = 0.999) -> Schedu
     recomputed from the clipped $\beta_t$. The clip ($\beta_{\max} = 0.999$) stops the
     singularity at $t = T-1$, where $f(T) = 0$.
 
-    Args:
-        T: number of steps, an integer >= 1.
-        s: the small offset that keeps $\beta_0$ from being too small, $s \ge 0$.
-        max_beta: the clip, in (0, 1).
+    **Arguments:**
+
+    - `T`: number of steps, an integer >= 1.
+    - `s`: the small offset that keeps $\beta_0$ from being too small, $s \ge 0$.
+    - `max_beta`: the clip, in (0, 1).
     """
     T = _check_num_timesteps("T", T)
     if not (isinstance(s, (int, float)) and math.isfinite(s) and s >= 0):
@@ -162,7 +169,8 @@ def make_schedule(kind: str, T: int, **kwargs) -> Schedule:
 
 
 def respaced_timesteps(T: int, num_steps: int) -> np.ndarray:
-    r"""The `num_steps` original timesteps kept by :func:`respace`, increasing.
+    r"""The `num_steps` original timesteps kept by [`respace`][diffusion.schedules.respace],
+    increasing.
 
     Nichol and Dhariwal's even spacing (``space_timesteps(T, [num_steps])``):
     $\tau_i = \mathrm{round}\big(i\,(T-1)/(S-1)\big)$, $i = 0, \dots, S-1$, which keeps
@@ -185,7 +193,7 @@ def respace(schedule: Schedule, num_steps: int) -> tuple[Schedule, np.ndarray]:
     r"""The schedule of `num_steps` evenly spaced steps, and the kept timesteps.
 
     Nichol and Dhariwal 2021 (section 4): keep the steps $\tau_0 < \dots < \tau_{S-1}$ of
-    :func:`respaced_timesteps` and set
+    [`respaced_timesteps`][diffusion.schedules.respaced_timesteps] and set
 
     $$\bar\alpha'_i = \bar\alpha_{\tau_i},\qquad
     \beta'_i = 1 - \frac{\bar\alpha'_i}{\bar\alpha'_{i-1}}\quad (\bar\alpha'_{-1} = 1),$$
@@ -197,9 +205,8 @@ def respace(schedule: Schedule, num_steps: int) -> tuple[Schedule, np.ndarray]:
 
     Works under ``jit`` (the kept steps depend only on the static $T$ and `num_steps`).
 
-    Returns:
-        ``(respaced, timesteps)``: a :class:`Schedule` of length `num_steps` and the
-        kept original steps (numpy int32, increasing).
+    **Returns:** ``(respaced, timesteps)``: a [`Schedule`][diffusion.schedules.Schedule] of
+    length `num_steps` and the kept original steps (numpy int32, increasing).
     """
     kept = respaced_timesteps(schedule.num_timesteps, num_steps)
     if num_steps == schedule.num_timesteps:

@@ -8,13 +8,13 @@ $$dx = f(x, t)\,dt + g(t)\,dW,$$
 which carries data $x_0 \sim p_0$ to a prior $p_1$ that is easy to sample. Generation
 runs its reverse (Anderson 1982), $dx = [f(x, t) - g(t)^2\,\nabla_x \log p_t(x)]\,dt
 + g(t)\,d\bar W$ from $t = 1$ to $0$, or the probability-flow ODE with half the score
-term. :class:`AbstractSDE` is score_sde's ``SDE`` class: the drift $f$, the diffusion
-$g$, the marginal $p_t(x \mid x_0)$ (Gaussian for the linear SDEs of diffusion models)
-and the prior. The samplers of :mod:`diffusion.samplers` read the process only through
-it.
+term. [`AbstractSDE`][diffusion.sde.AbstractSDE] is score_sde's ``SDE`` class: the drift
+$f$, the diffusion $g$, the marginal $p_t(x \mid x_0)$ (Gaussian for the linear SDEs of
+diffusion models) and the prior. The samplers of [`diffusion.samplers`][] read the process
+only through it.
 
-:class:`VPSDE` is the variance-preserving SDE whose discretization is a
-:class:`~diffusion.schedules.Schedule` (the process the $\varepsilon$-network is trained
+[`VPSDE`][diffusion.sde.VPSDE] is the variance-preserving SDE whose discretization is a
+[`Schedule`][diffusion.schedules.Schedule] (the process the $\varepsilon$-network is trained
 on): $f = -\tfrac12\beta(t)\,x$, $g = \sqrt{\beta(t)}$, with $\beta(t)$ the schedule's
 $T\beta_i$ linearly interpolated over $t_i = i/(T-1)$ (score_sde's ``VPSDE``, whose
 discrete betas are $\beta(t_i)/T$).
@@ -43,8 +43,11 @@ class AbstractSDE(eqx.Module):
     r"""$dx = f(x, t)\,dt + g(t)\,dW$ on $t \in [0, 1]$, $x(0) \sim p_0$ (the data):
     score_sde's ``SDE`` interface.
 
-    Subclasses implement :meth:`drift`, :meth:`diffusion`, :meth:`marginal` and
-    :meth:`prior_sample`; :meth:`reverse_drift` follows from them.
+    Subclasses implement [`drift`][diffusion.sde.AbstractSDE.drift],
+    [`diffusion`][diffusion.sde.AbstractSDE.diffusion],
+    [`marginal`][diffusion.sde.AbstractSDE.marginal] and
+    [`prior_sample`][diffusion.sde.AbstractSDE.prior_sample];
+    [`reverse_drift`][diffusion.sde.AbstractSDE.reverse_drift] follows from them.
     """
 
     @abc.abstractmethod
@@ -95,11 +98,13 @@ class VPSDE(AbstractSDE):
     (the integral of the piecewise-linear $\beta$ in closed form). It matches the
     schedule's $\bar\alpha_i$ at $t_i$ only up to $O(1/T)$: the $\varepsilon$-network is
     trained on the discrete chain, whose marginals are $\bar\alpha_i$; its score at $t$
-    is :meth:`eps_score` at the nearest step :meth:`timestep`, and the discrete samplers
-    (DDPM, DDIM) run on :meth:`discretize`. The prior is $\mathcal N(0, I)$.
+    is [`eps_score`][diffusion.sde.VPSDE.eps_score] at the nearest step
+    [`timestep`][diffusion.sde.VPSDE.timestep], and the discrete samplers (DDPM, DDIM) run
+    on [`discretize`][diffusion.sde.VPSDE.discretize]. The prior is $\mathcal N(0, I)$.
 
-    Attributes:
-        schedule: the training :class:`~diffusion.schedules.Schedule` ($T$ steps).
+    **Fields:**
+
+    - `schedule`: the training [`Schedule`][diffusion.schedules.Schedule] ($T$ steps).
     """
 
     schedule: Schedule
@@ -178,14 +183,15 @@ class VPSDE(AbstractSDE):
 
     def discretize(self, num_steps: int) -> tuple[Schedule, np.ndarray]:
         """``(schedule, kept)``: the chain on `num_steps` evenly kept training steps,
-        with the training marginals at those steps (:func:`~diffusion.schedules.respace`);
-        `num_steps` = $T$ gives the training schedule itself."""
+        with the training marginals at those steps
+        ([`respace`][diffusion.schedules.respace]); `num_steps` = $T$ gives the training
+        schedule itself."""
         return respace(self.schedule, num_steps)
 
 
 def as_sde(sde_or_schedule) -> VPSDE:
-    """A :class:`VPSDE` as given, or the VP-SDE of a
-    :class:`~diffusion.schedules.Schedule` (what the samplers accept)."""
+    """A [`VPSDE`][diffusion.sde.VPSDE] as given, or the VP-SDE of a
+    [`Schedule`][diffusion.schedules.Schedule] (what the samplers accept)."""
     if isinstance(sde_or_schedule, VPSDE):
         return sde_or_schedule
     if isinstance(sde_or_schedule, Schedule):

@@ -1,11 +1,12 @@
 """The samplers over several devices: the batch of images and a device noise source's
-junction array split along a :func:`spinjax.junction_mesh` (its ``"junctions"`` axis).
+junction array split along a [`spinjax.junction_mesh`][spinjax.sharding.junction_mesh] (its
+``"junctions"`` axis).
 
-:func:`placer` pins the carry of a sampler's scan with ``with_sharding_constraint``
-after every step, so ``jit`` keeps both split: the batch axis of the images, and every
-leaf of the noise state whose first axis is the source's junction axis. The normals
-come from partitionable Threefry or from the sharded sLLG, so the same key gives the
-same images on any number of devices (up to float rounding of per-shard kernels).
+[`placer`][diffusion.sharding.placer] pins the carry of a sampler's scan with
+``with_sharding_constraint`` after every step, so ``jit`` keeps both split: the batch axis
+of the images, and every leaf of the noise state whose first axis is the source's junction
+axis. The normals come from partitionable Threefry or from the sharded sLLG, so the same key
+gives the same images on any number of devices (up to float rounding of per-shard kernels).
 """
 
 import jax

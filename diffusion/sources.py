@@ -1,11 +1,12 @@
 """The noise sources of paper A's quality table, built from spinjax's VCMA preset.
 
-:func:`paper_a_sources` tunes the array's write amplitude by gradient to p = 0.5, 0.48
-and 0.45 (``spinjax.trng.tune_amplitude_by_gradient``), co-designs a pulse from the
-biased p = 0.45 one (:func:`diffusion.codesign.codesign_pulse`), and builds one
-physical source per row (every bit one sLLG write: :class:`DevicePhysicalNoise`) and
-its calibrated twin (each junction's measured two-state Markov chain:
-:func:`diffusion.device_noise.calibrate`), which samples as fast as software noise.
+[`paper_a_sources`][diffusion.sources.paper_a_sources] tunes the array's write amplitude by
+gradient to p = 0.5, 0.48 and 0.45 (``spinjax.trng.tune_amplitude_by_gradient``), co-designs
+a pulse from the biased p = 0.45 one ([`diffusion.codesign.codesign_pulse`][]), and builds
+one physical source per row (every bit one sLLG write:
+[`DevicePhysicalNoise`][diffusion.device_noise.DevicePhysicalNoise]) and its calibrated twin
+(each junction's measured two-state Markov chain: [`diffusion.device_noise.calibrate`][]),
+which samples as fast as software noise.
 """
 
 import time

@@ -10,12 +10,12 @@ weights) by ``optax.incremental_update``.
 Exact resumption: every random choice of step $s$ (the batch, $t$, $\epsilon$, the
 dropout) is a function of ``(seed, s)`` alone (the batch is slice $s$ mod $E$ of the
 permutation of epoch $\lfloor s/E\rfloor$, $E$ batches per epoch:
-:func:`diffusion.input_pipeline.batch_indices`), and the state
+[`diffusion.input_pipeline.batch_indices`][]), and the state
 (parameters, EMA, optimizer moments, step) is checkpointed by orbax, so a run stopped
 after any checkpoint and restarted reaches bit-identical weights.
 
 Logged with clu: ``metrics.Average`` of the loss and gradient norm per `log_every`
-steps, written through :mod:`diffusion.writers` (clu's ``MetricWriter`` interface,
+steps, written through [`diffusion.writers`][] (clu's ``MetricWriter`` interface,
 TensorBoard event files by tensorboardX, no TensorFlow) and to ``log.jsonl``.
 
 Stopping: at ``config.train_steps``, after `time_budget_s` of training, or on
@@ -71,7 +71,7 @@ def init_state(config: TrainConfig, image_shape) -> tuple[UNet, TrainState]:
     """The model and its initial state for images of shape (H, W, C). The parameters
     come from one compiled ``model.init``, cached per model and image shape (an eager
     init dispatches every initializer separately: slower on a CPU, see
-    :func:`diffusion.unet.init_params`)."""
+    [`diffusion.unet.init_params`][])."""
     model = UNet(**config.model_kwargs())
     params = _init_params(model, tuple(image_shape), jax.random.key(config.seed))
     opt_state = make_optimizer(config).init(params)
@@ -233,10 +233,10 @@ def train(config: TrainConfig, workdir, x_train, *, stop_after: int | None = Non
 def train_and_evaluate(config: TrainConfig, workdir, *, time_budget_s: float | None = None,
                        classifier_steps: int = 1500, sample_images: int = 64,
                        sample_steps: int = 100, export_dir=None, log=print) -> dict:
-    """The whole training job of a config: load its data, :func:`train` the score
-    network in ``workdir`` (resuming), train the feature classifier, sample a grid with
-    software noise (``samples.png``), and export the EMA weights with the classifier
-    (:func:`diffusion.checkpoint.export`, to `export_dir`, default ``workdir/export``).
+    """The whole training job of a config: load its data, [`train`][diffusion.train.train]
+    the score network in ``workdir`` (resuming), train the feature classifier, sample a grid
+    with software noise (``samples.png``), and export the EMA weights with the classifier
+    ([`diffusion.checkpoint.export`][], to `export_dir`, default ``workdir/export``).
     Returns the export's metadata."""
     from .checkpoint import export
     from .classifier import train_classifier

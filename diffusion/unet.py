@@ -101,16 +101,17 @@ class UNet(nn.Module):
     r"""U-Net $\hat\varepsilon_\theta(x_t, t)$ for epsilon prediction (see the module
     docstring for the layout).
 
-    Attributes:
-        channels: $C$, the base width (a multiple of `num_groups`).
-        channel_mults: width multiplier per resolution level, $L$ = its length levels.
-        num_res_blocks: residual blocks per level on the way down (one more on the way up).
-        attention: self-attention at the lowest resolution and in the middle.
-        num_groups: GroupNorm groups.
-        dropout: dropout rate inside residual blocks (active when ``train=True``; then
-            ``apply`` needs a ``"dropout"`` rng).
-        num_heads: attention heads (must divide every level's width).
-        out_channels: output channels; None means those of the input.
+    **Fields:**
+
+    - `channels`: $C$, the base width (a multiple of `num_groups`).
+    - `channel_mults`: width multiplier per resolution level, $L$ = its length levels.
+    - `num_res_blocks`: residual blocks per level on the way down (one more on the way up).
+    - `attention`: self-attention at the lowest resolution and in the middle.
+    - `num_groups`: GroupNorm groups.
+    - `dropout`: dropout rate inside residual blocks (active when ``train=True``; then
+      ``apply`` needs a ``"dropout"`` rng).
+    - `num_heads`: attention heads (must divide every level's width).
+    - `out_channels`: output channels; None means those of the input.
 
     Call: ``model.apply(variables, x, t, train)`` with `x` float (B, H, W, C) and `t`
     the int timesteps (B,) (or a scalar, broadcast); returns (B, H, W, out_channels)

@@ -35,7 +35,8 @@ class MetricWriter(abc.ABC):
     @abc.abstractmethod
     def write_summaries(self, step: int, values: Mapping[str, Any],
                         metadata: Mapping[str, Any] | None = None):
-        """Raw summaries (here: any value that :meth:`write_scalars` accepts)."""
+        """Raw summaries (here: any value that
+            [`write_scalars`][diffusion.writers.MetricWriter.write_scalars] accepts)."""
 
     @abc.abstractmethod
     def write_scalars(self, step: int, scalars: Mapping[str, Scalar]):
@@ -209,9 +210,9 @@ class MultiWriter(MetricWriter):
 
 def create_default_writer(logdir=None, *, just_logging: bool = False,
                           log: Callable[[str], Any] | None = None) -> MetricWriter:
-    """A :class:`LoggingWriter` and, unless `just_logging` or `logdir` is None, a
-    :class:`TensorBoardWriter` in `logdir` (clu's ``create_default_writer``, without
-    TensorFlow)."""
+    """A [`LoggingWriter`][diffusion.writers.LoggingWriter] and, unless `just_logging` or
+    `logdir` is None, a [`TensorBoardWriter`][diffusion.writers.TensorBoardWriter] in
+    `logdir` (clu's ``create_default_writer``, without TensorFlow)."""
     writers = [LoggingWriter(log)]
     if logdir is not None and not just_logging:
         writers.append(TensorBoardWriter(logdir))

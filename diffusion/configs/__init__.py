@@ -19,8 +19,9 @@ CONFIGS = {"default": default, "fashion28": fashion28}
 
 
 def get_config(name: str, **overrides) -> TrainConfig:
-    """The :class:`~diffusion.config.TrainConfig` named `name` (a key of ``CONFIGS``),
-    with the fields in `overrides` replaced (validated as any TrainConfig is)."""
+    """The [`TrainConfig`][diffusion.config.TrainConfig] named `name` (a key of
+    ``CONFIGS``), with the fields in `overrides` replaced (validated as any TrainConfig
+    is)."""
     if name not in CONFIGS:
         raise ConfigError(f"config = {name!r}; valid: {', '.join(sorted(CONFIGS))}.")
     config = CONFIGS[name].get_config()
