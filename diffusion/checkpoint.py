@@ -3,7 +3,7 @@ classifier's weights (one orbax checkpoint), its
 [`TrainConfig`][diffusion.config.TrainConfig], a fingerprint of the data it was trained on,
 and its training record.
 
-Layout of an export directory (``diffusion/checkpoints/fashion28`` is one)::
+Layout of an export directory (``diffusion/checkpoints/fashion28`` is one):
 
     config.json   the TrainConfig
     meta.json     data fingerprint, steps, wall time, device, classifier accuracy

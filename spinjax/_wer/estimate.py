@@ -70,8 +70,9 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
       lag of the write at the pulse end predicted from a pilot; or a function
       ``coordinate(t_s, m)`` of the grid times (G + 1,) and paths (n, G + 1, 3)
       returning (n, G + 1) scores; the grid covers the preparation of the initial
-      state, the relaxation of :meth:`MTJ.thermal_state`, at negative times, then the
-      write), until the Student-t interval of the replicas is within `rel_precision`
+      state, the relaxation of
+      [`MTJ.thermal_state`][spinjax.devices.MTJ.thermal_state], at negative times, then
+      the write), until the Student-t interval of the replicas is within `rel_precision`
       or below `target`. Unbiased for any coordinate; the coordinate sets the variance
       and how heavy the replicas' tail is (see the README on coverage).
     - ``"auto"`` (default): a pilot of min(`batch`, 4096) writes; if every write fails
