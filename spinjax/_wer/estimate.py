@@ -44,7 +44,7 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
                      duration_s: float | None = None, edge_s: float = 20e-12,
                      delay_s: float = 0.1e-9,
                      noise: AbstractIncrements = GaussianIncrements(), solver=None,
-                     m0=None, particles: int = 100, kill: int = 10, replicas: int = 16,
+                     m0=None, particles: int = 400, kill: int = 40, replicas: int = 16,
                      coordinate=None) -> WriteErrorRate:
     r"""The write error rate of `pulse` on `device`: the probability that a junction
     started in the `start_well` of its easy axis $\hat u$ (thermal distribution, or
