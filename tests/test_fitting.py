@@ -61,7 +61,9 @@ def test_interval_coverage_over_repeated_datasets(p_true):
         assert abs(np.mean(z[k])) < 3 * 1.25 / np.sqrt(10), (k, z[k])
 
 
-@pytest.mark.xfail(strict=False, reason=(
+# run=False: on one dataset the fit passes or misses by the luck of the draw, which says
+# nothing either way (5 minutes of CI for no signal); the coverage study decides.
+@pytest.mark.xfail(run=False, reason=(
     "open: the reported sigma of alpha looks too small. On the same dataset recipe, "
     "alpha came out 0.0154 +- 0.0009 (-4.9 sigma) at f4339d8 and 0.0225 +- 0.0013 "
     "(+1.9 sigma, the test passes) at ef7e889; the only solver change between them "
