@@ -3,13 +3,17 @@
 [`write_error_rate`][spinjax.wer.write_error_rate] of any pulse on any device preset, by
 brute force on the engine (streamed until a precision or a bound) or by adaptive
 multilevel splitting (rare events, unbiased, intervals from independent replicas);
-[`wer_sweep`][spinjax.wer.wer_sweep] along an amplitude or a width. The implementation
-lives in ``spinjax/_wer/``.
+[`wer_sweep`][spinjax.wer.wer_sweep] along an amplitude or a width;
+[`fokker_planck_wer`][spinjax.wer.fokker_planck_wer], the one-dimensional Fokker-Planck
+reference for axially symmetric junctions (a perpendicular junction under a collinear
+STT current and an axial field), down to 1e-12 in a fraction of a second. The
+implementation lives in ``spinjax/_wer/``.
 """
 
 from ._wer import (
-    ReactionCoordinateError, Shifted, TargetNotReachedWarning, WERSweep, WriteErrorRate,
-    wer_sweep, write_error_rate)
+    FokkerPlanckWER, ReactionCoordinateError, Shifted, TargetNotReachedWarning, WERSweep,
+    WriteErrorRate, fokker_planck_wer, wer_sweep, write_error_rate)
 
-__all__ = ["ReactionCoordinateError", "Shifted", "TargetNotReachedWarning", "WERSweep",
-           "WriteErrorRate", "wer_sweep", "write_error_rate"]
+__all__ = ["FokkerPlanckWER", "ReactionCoordinateError", "Shifted",
+           "TargetNotReachedWarning", "WERSweep", "WriteErrorRate", "fokker_planck_wer",
+           "wer_sweep", "write_error_rate"]

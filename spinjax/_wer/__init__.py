@@ -6,4 +6,4 @@ from .problem import Shifted
 from .result import TargetNotReachedWarning, WERSweep, WriteErrorRate
 from .splitting import ReactionCoordinateError
 from .sweep import wer_sweep
-from .fokker_planck import FokkerPlanckWER, fokker_planck_wer  # noqa: F401
+from .fokker_planck import FokkerPlanckWER, fokker_planck_wer

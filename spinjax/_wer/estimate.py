@@ -191,8 +191,9 @@ def _warn_budget(res: WriteErrorRate) -> WriteErrorRate:
             f"{res.wer:.3g}, 95 % interval [{res.ci_low:.3g}, {res.ci_high:.3g}] "
             f"({res.method}, {res.trajectories} trajectories, {res.elapsed_s:.0f} s), "
             f"relative half-width {res.rel_halfwidth:.2g} (asked {res.rel_precision:g}), "
-            f"target {res.target:g}. Raise max_time_s or max_trajectories, or use "
-            f"method='splitting' for rates far below 1 / trajectories.",
+            f"target {res.target:g}. Raise max_time_s or max_trajectories"
+            + ("." if res.method == "splitting" else
+               ", or use method='splitting' for rates far below 1 / trajectories."),
             TargetNotReachedWarning, stacklevel=3)
     return res
 

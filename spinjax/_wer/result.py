@@ -184,12 +184,15 @@ class WERSweep:
         from matplotlib.figure import Figure
         fig = Figure(figsize=(5, 3.8))
         ax = fig.subplots()
+        # widths in ns, as memory papers plot them
+        scale, xlabel = ((1e9, "pulse width (ns)") if self.parameter == "width_s"
+                         else (1.0, self.parameter))
         for method, color in (("brute", "C0"), ("splitting", "C1")):
             sel = [i for i, r in enumerate(self.results) if r.method == method]
             if not sel:
                 continue
             rs = [self.results[i] for i in sel]
-            xs = [float(self.values[i]) for i in sel]
+            xs = [float(self.values[i]) * scale for i in sel]
             pts = [(x, r) for x, r in zip(xs, rs) if r.wer > 0 and not r.is_upper_bound]
             if pts:
                 x = np.array([p[0] for p in pts])
@@ -203,10 +206,10 @@ class WERSweep:
                     ub = r.upper_bound
                     ax.plot([x], [ub], marker="v", ls="", color=color)
         low = min([floor] + [r.ci_low for r in self.results if r.ci_low and r.ci_low > 0])
-        ax.set(yscale="log", ylim=(max(low, 1e-300) / 3, 1.5), xlabel=self.parameter,
+        ax.set(yscale="log", ylim=(max(low, 1e-300) / 3, 1.5), xlabel=xlabel,
                ylabel="write error rate (95 % interval)")
         ax.axhline(floor, color="0.8", lw=0.8, ls=":")
-        ax.legend(fontsize=8, title="v: upper bound")
+        ax.legend(fontsize=8, title="\u25bd: one-sided upper bound")
         fig.tight_layout()
         if path is not None:
             fig.savefig(path, dpi=120)
