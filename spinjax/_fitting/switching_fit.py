@@ -48,14 +48,14 @@ import optax
 
 from .._drive import Drive
 from .._estimators.outcomes import check_timing
-from .._estimators.smoothing import smoothed_probability
 from .._increments import AbstractIncrements, RademacherIncrements
 from .._params import InvalidParameterError
 from .._pulses.shapes import Trapezoid
 from .._simulate import simulate
 from .._validate import check_int, check_real
 from .data import SwitchingData
-from .start import FitFailed, find_start
+from .quasi_likelihood import covariance, linearize
+from .start import find_start
 
 
 def grid_outcome(preset: Callable, data: SwitchingData, *, start_s=0.1e-9, edge_s=30e-12,
@@ -249,9 +249,9 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
     # settles (stochastic approximation), which a deterministic solver does not do.
     for step in range(max_steps):  # optimization steps, not time steps
         theta = theta0 * np.exp(np.asarray(z, np.float64))
-        lin = _linearize(outcome, names, theta, rel, n_pairs,
+        lin = linearize(outcome, names, theta, rel, n_pairs,
                          jax.random.fold_in(key, step), k_obs, n_obs)
-        cov_z = _inverse(lin.h, names, theta, lin.p)
+        cov_z = covariance(lin.h, names, theta, lin.p)
         delta = cov_z @ lin.score
         # The scale on which P bends in each parameter: a sigmoid of slope max|dP/dz|
         # turns over in 1/(4 max|dP/dz|). Smooth the Jacobian at a sixth of it (its
@@ -290,9 +290,9 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
     final_rel = np.clip(3 * rel, 1e-4, rel_scale)
     z_bar = np.mean(tail, axis=0)
     theta = theta0 * np.exp(z_bar)
-    lin = _linearize(outcome, names, theta, final_rel, final_pair_factor * n_pairs,
+    lin = linearize(outcome, names, theta, final_rel, final_pair_factor * n_pairs,
                      jax.random.fold_in(key, 10_000), k_obs, n_obs)
-    cov_z = _inverse(lin.h, names, theta, lin.p)
+    cov_z = covariance(lin.h, names, theta, lin.p)
     spread = np.std(tail, axis=0)
     converged = bool(settled_at is not None and np.all(spread < np.sqrt(np.diag(cov_z))))
     # A last Fisher-scoring step from the average with the careful evaluation. The
@@ -314,98 +314,3 @@ def fit_switching(data: SwitchingData, init: dict, key, *, preset: Callable,
                         np.diag(cov_z))).tolist(), "gain": 1.0, "phase": "final"})
     return FitResult(names, dict(zip(names, theta.tolist())), dict(zip(names, sig.tolist())),
                      cov, p_model, lin.p_se, history, converged, jac, data, start)
-
-
-def _inverse(h, names, theta, p):
-    """The covariance in z, or a clear error when the data say nothing about some
-    direction at `theta` (every modelled P saturated at 0 or 1, or parameters that
-    the data cannot tell apart)."""
-    h = np.asarray(h, np.float64)
-    eig = np.linalg.eigvalsh(h) if np.all(np.isfinite(h)) else np.array([np.nan])
-    if not np.all(np.isfinite(eig)) or eig.min() <= 1e-12 * max(eig.max(), 1e-300):
-        raise FitFailed(
-            f"the likelihood has no curvature in some direction at "
-            f"{dict(zip(names, np.round(theta, 12).tolist()))}: the model gives P = "
-            f"{np.round(np.asarray(p), 3).tolist()} at the data points. Start closer (where "
-            f"P is neither 0 nor 1 at several points), or fit fewer parameters.")
-    return np.linalg.inv(h)
-
-
-def _weights(p, p_se, n_obs):
-    q = jnp.clip(p, 1e-3, 1 - 1e-3)
-    return jnp.diag(1.0 / (q * (1 - q) / n_obs + p_se**2))
-
-
-@dataclasses.dataclass
-class _Linearization:
-    """At one theta: `p` (I,) and its Monte Carlo error `p_se`; `g` = dP/dz (I, K);
-    `score` the unbiased cross-half score in z; `h` the curvature; `nll`."""
-    p: np.ndarray
-    p_se: np.ndarray
-    g: np.ndarray
-    score: np.ndarray
-    h: np.ndarray
-    nll: float
-
-
-def _linearize(outcome, names, theta, rel_scale, n_pairs, key, k_obs, n_obs):
-    """P, its Monte Carlo error and Jacobian in z at theta from two independent halves
-    of `n_pairs` pairs; the cross-half score and curvature (see
-    [`fit_switching`][spinjax.fitting.fit_switching]). The curvature of the quasi-likelihood
-    of the linearized model is ``jax.hessian`` of its negative log, with the Jacobians of
-    the two halves on either side."""
-    dtype = k_obs.dtype
-    params = {k: jnp.asarray(v, dtype) for k, v in zip(names, theta)}
-    # Smooth in z = log theta: a wide relative smoothing (a quarter of the damping,
-    # say) then never reaches a non-positive parameter.
-    log_params = {k: jnp.log(v) for k, v in params.items()}
-    scale = {k: float(r) for k, r in zip(names, rel_scale)}
-
-    def outcome_z(zs, k):
-        return outcome({name: jnp.exp(z) for name, z in zs.items()}, k)
-
-    halves = [smoothed_probability(outcome_z, log_params, scale, jax.random.fold_in(key, i),
-                                   n_pairs=int(n_pairs) // 2, jacobian=True)
-              for i in range(2)]
-
-    def jac(est, field):
-        return jnp.stack([jnp.asarray(getattr(est, field)[k], dtype) for k in names],
-                         axis=-1)   # d/dz, (I, K)
-
-    ga, gb = (jac(e, "grad") for e in halves)
-    # P itself from unperturbed devices: the smoothed P_s is biased by
-    # (1/2) sum_k s_k^2 d^2P/dtheta_k^2 (about 1 % of P, as large as the data's
-    # binomial noise), which the fit would absorb into the parameters (it widened the
-    # modelled curve and pulled xi along its valley with V_c by about a sigma).
-    n = 2 * (int(n_pairs) // 2)
-    b = outcome({k: jnp.full((n,), v, dtype) for k, v in params.items()},
-                jax.random.fold_in(key, 2), paired=False).astype(dtype)
-    pa, pb = jnp.mean(b[:n // 2], axis=0), jnp.mean(b[n // 2:], axis=0)
-    p = 0.5 * (pa + pb)
-    p_se = jnp.std(b, axis=0) / n**0.5
-    g = 0.5 * (ga + gb)
-    w = _weights(p, p_se, n_obs)
-    y = k_obs / n_obs
-
-    def nll_ab(delta_a, delta_b):
-        # the linearized models of the two halves; its mixed second derivative is
-        # J_A^T W J_B, which (symmetrized) is unbiased for the curvature.
-        return 0.5 * (y - pa - ga @ delta_a) @ w @ (y - pb - gb @ delta_b)
-
-    zero = jnp.zeros(len(names), dtype)
-    h_ab = jax.jacfwd(jax.grad(nll_ab, 0), 1)(zero, zero)
-    h = 0.5 * (h_ab + h_ab.T)
-    score = 0.5 * (gb.T @ w @ (y - pa) + ga.T @ w @ (y - pb))
-    h_plain = jax.hessian(lambda d: 0.5 * (y - p - g @ d) @ w @ (y - p - g @ d))(zero)
-    if not bool(jnp.all(jnp.linalg.eigvalsh(h) > 1e-3 * jnp.linalg.eigvalsh(h_plain).max())):
-        # The halves' Jacobians are too noisy for their product to stay positive:
-        # fall back to one Jacobian with its noise inflation removed on the diagonal
-        # (sum_i w_i se(G_i)^2), keeping the matrix positive.
-        g_se = 0.5 * jnp.sqrt(jac(halves[0], "grad_se")**2 + jac(halves[1], "grad_se")**2)
-        noise = jnp.diag(jnp.sum(jnp.diag(w)[:, None] * g_se**2, axis=0))
-        h_corr = h_plain - noise
-        ok = jnp.all(jnp.linalg.eigvalsh(h_corr) > 0.1 * jnp.linalg.eigvalsh(h_plain).min())
-        h = jnp.where(ok, h_corr, h_plain)
-    nll = 0.5 * (y - p) @ w @ (y - p)
-    f64 = lambda x: np.asarray(x, np.float64)  # noqa: E731
-    return _Linearization(f64(p), f64(p_se), f64(g), f64(score), f64(h), float(nll))
