@@ -121,9 +121,9 @@ def continue_paths(problem, paths, rows, g0, key, size: int) -> int:
             pp = np.asarray(problem.prepare(k_prep, jnp.asarray(start, dtype),
                                             span * problem.prep_every))
             steps += size * span * problem.prep_every
-            for c in np.flatnonzero(g < kp):
-                paths[r[c], i[c], g[c]:kp + 1] = pp[c, :kp - g[c] + 1]
-                start[c] = pp[c, kp - g[c]]
+            c = np.flatnonzero(g < kp)
+            _write_tails(paths, r[c], i[c], g[c], pp[c], kp)
+            start[c] = pp[c, kp - g[c]]
         w0 = np.maximum(g - kp, 0)
         span = _bucket(kw - int(w0.min()), kw)
         shift = np.zeros(size)
@@ -133,9 +133,15 @@ def continue_paths(problem, paths, rows, g0, key, size: int) -> int:
                             n_steps=span * problem.every, save=True)
         wp = np.asarray(wp)
         steps += size * span * problem.every
-        for c in range(n):
-            paths[r[c], i[c], kp + w0[c]:] = wp[c, :kw - w0[c] + 1]
+        _write_tails(paths, r, i, kp + w0, wp[:n], kp + kw)
     return steps
+
+
+def _write_tails(paths, r, i, first, src, last: int):
+    """``paths[r[c], i[c], first[c]:last + 1] = src[c, :last + 1 - first[c]]`` for every
+    c at once: row c of `src` starts at global grid point first[c]."""
+    c, o = np.nonzero(first[:, None] + np.arange(last + 1) <= last)
+    paths[r[c], i[c], first[c] + o] = src[c, o]
 
 
 def grid_times(problem) -> np.ndarray:
@@ -196,23 +202,22 @@ def ams_round(problem, xi, *, key, particles: int, kill: int, replicas: int,
             break
         log_w[active] += np.log1p(-n_killed[active] / N)
         iterations[active] += 1
-        jobs = []
-        for r in np.flatnonzero(active):
-            alive = np.flatnonzero(~killed[r])
-            for i in np.flatnonzero(killed[r]):
-                j = alive[rng.integers(len(alive))]
-                g = int(np.argmax(z[r, j] > level[r]))
-                paths[r, i, :g + 1] = paths[r, j, :g + 1]
-                z[r, i, :g + 1] = z[r, j, :g + 1]
-                if g == K:   # only the failed end is above the level: an exact copy
-                    failed[r, i] = failed[r, j]
-                else:
-                    jobs.append((r, i, g))
-        if jobs:
-            rr, ii, gg = (np.array(x) for x in zip(*jobs))
+        # Each killed particle becomes a copy of a survivor of its replica drawn
+        # uniformly, branched at the first grid point where the survivor's score passed
+        # the level; the continuation overwrites the copy from there on.
+        rr, ii = np.nonzero(killed)
+        alive_first = np.argsort(killed, axis=1, kind="stable")   # survivors first
+        jj = alive_first[rr, rng.integers(0, N - n_killed[rr])]
+        gg = np.argmax(z[rr, jj] > level[rr, None], axis=1)
+        paths[rr, ii] = paths[rr, jj]
+        z[rr, ii] = z[rr, jj]
+        failed[rr, ii] = failed[rr, jj]
+        cont = gg < K   # at gg == K only the failed end is above the level: an exact copy
+        rr, ii, gg = rr[cont], ii[cont], gg[cont]
+        if len(rr):
             steps += continue_paths(problem, paths, (rr, ii), gg,
                                     jax.random.fold_in(k_clone, it), chunk)
-            trajectories += len(jobs)
+            trajectories += len(rr)
             failed[rr, ii] = np.asarray(problem.errors(jnp.asarray(paths[rr, ii, -1])))
             z[rr, ii] = _scores(problem, xi, times, paths[rr, ii], failed[rr, ii])
         it += 1
