@@ -11,12 +11,13 @@ are declared and checked in ``_params.py``.
 import math
 import numbers
 
+import jax
 import numpy as np
 
 from ._params import InvalidParameterError
 
-__all__ = ["check_bits", "check_int", "check_choice", "check_real", "check_ordered",
-           "is_traced"]
+__all__ = ["check_bits", "check_int", "check_choice", "check_key", "check_real",
+           "check_ordered", "is_traced"]
 
 
 def _describe(value) -> str:
@@ -51,6 +52,17 @@ def check_real(name: str, value, lo: float = -math.inf, hi: float = math.inf, *,
         raise InvalidParameterError(
             f"{name} = {_describe(value)}; it must be a finite number in {interval}{suffix}.")
     return float(value)
+
+
+def check_key(name: str, key) -> jax.Array:
+    """`key` must be a JAX random key: a typed key (``jax.random.key(seed)``) or a raw
+    uint32 key of shape (..., 2) (``jax.random.PRNGKey(seed)``)."""
+    if isinstance(key, jax.Array) and (
+            jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
+            or (key.dtype == np.uint32 and key.shape[-1:] == (2,))):
+        return key
+    raise InvalidParameterError(f"{name} = {_describe(key)}; it must be a JAX random key "
+                                "(jax.random.key(seed)).")
 
 
 def check_choice(name: str, value, choices) -> object:

@@ -41,7 +41,7 @@ def _bad(**kw):
     ("method", "importance"), ("particles", 1), ("kill", 0), ("kill", 400),
     ("replicas", 1), ("batch", 0), ("start_well", 0), ("input_name", "current"),
     ("dt", 0.0), ("settle_s", -1e-9), ("progress", 3), ("coordinate", "m_z"),
-    ("duration_s", 0.0)]))
+    ("duration_s", 0.0), ("key", 5), ("key", None), ("key", "k")]))
 def test_bad_parameters_name_the_parameter(case):
     """Every parameter out of its range raises InvalidParameterError naming it, before
     anything is simulated."""
@@ -56,6 +56,12 @@ def test_valid_target_and_precision_are_accepted_until_the_pulse_check(target, r
     """In-range targets and precisions pass validation (the pulse is then refused)."""
     with pytest.raises(sj.InvalidParameterError, match="pulse"):
         write_error_rate(VCMA, "not a pulse", key=KEY, target=target, rel_precision=rel)
+
+
+def test_a_device_that_is_not_a_junction_is_refused():
+    for device in ("vcma", None, sj.devices.w_cofeb()):
+        with pytest.raises(sj.InvalidParameterError, match="device"):
+            write_error_rate(device, 1.61, 0.35e-9, key=KEY)
 
 
 def test_pulse_forms_are_checked():

@@ -8,15 +8,13 @@ import warnings
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from .._increments import AbstractIncrements, GaussianIncrements
 from .._params import InvalidParameterError
-from .._pulses.base import AbstractPulse
 from .._pulses.shapes import Trapezoid
-from .._validate import check_choice, check_int, check_real
+from .._validate import check_choice, check_int, check_key, check_real
 from .brute import batch_errors, brute_force, trials_needed
-from .problem import make_problem
+from .problem import check_device, make_problem
 from .result import TargetNotReachedWarning, WriteErrorRate
 from .splitting import splitting
 
@@ -98,6 +96,8 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
     `noise` go to [`spinjax.simulate`][].
     """
     start = time.perf_counter()
+    check_device(device)
+    key = check_key("key", key)
     method = check_choice("method", method, METHODS)
     target = check_real("target", target, 0.0, 1.0, closed_lo=False)
     rel_precision = check_real("rel_precision", rel_precision, 0.0, 10.0, closed_lo=False)

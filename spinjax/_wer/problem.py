@@ -13,6 +13,7 @@ from .._increments import AbstractIncrements, GaussianIncrements
 from .._params import InvalidParameterError
 from .._pulses.base import AbstractPulse
 from .._save import Save
+from ..devices.mtj import MTJ
 from .._simulate import simulate
 from .._validate import check_choice, check_real
 from ..experiments._args import _THERMAL_DT, _THERMAL_T, initial_thermal_state
@@ -153,6 +154,14 @@ class WriteProblem(eqx.Module):
         return self.start_well * (m @ self.axis(m.dtype))
 
 
+def check_device(device) -> None:
+    """A write error rate is a junction's: `device` must be a spinjax.devices.MTJ."""
+    if not isinstance(device, MTJ):
+        raise InvalidParameterError(
+            f"device = {device!r:.80}; it must be a junction (spinjax.devices.MTJ, e.g. "
+            "spinjax.devices.vcma_mtj()).")
+
+
 def default_input(device) -> str:
     """The drive a preset is written with: the heavy-metal current of an SOT junction
     (one with a channel), the voltage across the barrier otherwise."""
@@ -162,6 +171,7 @@ def default_input(device) -> str:
 def make_problem(device, pulse, *, input_name, start_well, dt, settle_s, duration_s, noise,
                  solver, m0) -> WriteProblem:
     """Validate the write and build its `WriteProblem`."""
+    check_device(device)
     if not isinstance(pulse, AbstractPulse):
         raise InvalidParameterError(
             f"pulse = {pulse!r}; it must be a spinjax pulse (Trapezoid, GaussianPulse, "

@@ -4,6 +4,7 @@ import jax
 import numpy as np
 
 from .._params import InvalidParameterError
+from .._validate import check_key
 from ..experiments._args import finite_array
 from .estimate import write_error_rate
 from .result import WERSweep
@@ -15,6 +16,7 @@ def wer_sweep(device, amplitudes, widths_s, *, key, **kwargs) -> WERSweep:
     ``fold_in(key, i)``. Keyword arguments go to it (target, rel_precision, method,
     max_time_s (per point), edge_s, ...). Returns a [`WERSweep`][spinjax.wer.WERSweep]
     whose ``plot`` is the WER curve on a log axis with its intervals."""
+    key = check_key("key", key)
     amps = finite_array("amplitudes", amplitudes)
     widths = finite_array("widths_s", widths_s, 0.0, "s")
     if len(amps) > 1 and len(widths) > 1:

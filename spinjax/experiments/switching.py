@@ -13,7 +13,7 @@ from .._increments import AbstractIncrements, GaussianIncrements
 from .._params import InvalidParameterError
 from .._pulses.shapes import Trapezoid
 from .._simulate import simulate
-from .._validate import check_choice, check_int, check_real
+from .._validate import check_choice, check_int, check_key, check_real
 from ..constants import GAMMA0
 from ..devices.mtj import MTJ
 from ._args import broadcasts, finite_array, initial_thermal_state
@@ -102,6 +102,7 @@ def switching_map(device: MTJ, amplitudes, widths_s, *, n: int, key, dt: float =
     amps = finite_array("amplitudes", amplitudes)
     widths = finite_array("widths_s", widths_s, 0.0, "s")
     check_choice("input_name", input_name, _INPUTS[:3])
+    key = check_key("key", key)
     n = check_int("n", n)
     dt = check_real("dt", dt, 0.0, closed_lo=False, unit="s")
     for name, value in (("edge_s", edge_s), ("delay_s", delay_s), ("settle_s", settle_s)):
