@@ -1,7 +1,8 @@
 """Write error rates of the VCMA preset's precessional write: adaptive multilevel splitting
 against brute force, and the time splitting takes to a rare rate at +-30 % (95 %).
 
-    python benchmarks/wer.py [--quick] [--out benchmarks/results/wer.json]
+    python benchmarks/wer.py [--quick]        # results/wer[_quick].json (+ README section)
+    python benchmarks/wer.py --report benchmarks/results/wer.json [--write-readme]
 
 1. At a width where the WER is about 1e-4 (3e-5) both methods run to the same relative precision
    of their 95 % interval: the two values, whether each lies in the other's interval, and
@@ -13,21 +14,27 @@ against brute force, and the time splitting takes to a rare rate at +-30 % (95 %
 Timings depend on what else runs on the machine: the JSON records the CPU count.
 """
 
-import argparse
-import json
 import os
-import pathlib
-import platform
+import sys
 import time
+from pathlib import Path
 
-import jax
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-from spinjax.devices import vcma_mtj
-from spinjax.wer import write_error_rate
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import jax  # noqa: E402
+
+import harness as h  # noqa: E402
+from spinjax.devices import vcma_mtj  # noqa: E402
+from spinjax.wer import write_error_rate  # noqa: E402
+from tables import fmt  # noqa: E402
 
 AMPLITUDE_V = 1.61
 WIDTH_1E4_S = 0.39e-9     # WER about 3e-5 (brute force: 27 errors in 786432, 1 ns settle)
 RARE_WIDTHS_S = (0.41e-9,)  # 0 errors in 16384 writes; splitting: 1e-8 to 1e-6
+MAX_TIME_S = 1800.0       # per estimate
 
 
 def _summary(res) -> dict:
@@ -39,19 +46,13 @@ def _summary(res) -> dict:
                else {"replicas": len(res.replicas)})}
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", default="benchmarks/results/wer.json")
-    ap.add_argument("--max-time", type=float, default=1800.0)
-    args = ap.parse_args(argv)
+def run_all(quick: bool) -> dict:
     dev = vcma_mtj()
-    rel = 0.5 if args.quick else 0.3
-    common = dict(target=1e-12, max_time_s=args.max_time)
+    rel = 0.5 if quick else 0.3
+    common = dict(target=1e-12, max_time_s=MAX_TIME_S)
     out = {"device": "vcma_mtj()", "amplitude_V": AMPLITUDE_V, "edge_s": 20e-12,
-           "settle_s": 1e-9, "dt_s": 2e-12, "cpus": os.cpu_count(),
-           "machine": platform.processor() or platform.machine(),
-           "jax_backend": jax.default_backend(), "quick": args.quick}
+           "settle_s": 1e-9, "dt_s": 2e-12, "max_time_s": MAX_TIME_S, "quick": quick,
+           "machine": h.device_record()}
     # 1. splitting against brute force at WER ~ 1e-4, the same precision.
     runs = {}
     for method in ("splitting", "brute"):
@@ -74,10 +75,38 @@ def main(argv=None):
                                method="splitting", rel_precision=0.3, **common)
         out["rare"].append({"width_s": w, **_summary(res)})
         print("rare", out["rare"][-1], flush=True)
-    path = pathlib.Path(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=1))
-    print("wrote", path)
+    return out
+
+
+def report(res: dict) -> str:
+    """The README section: the two methods at the same point, then the rare points."""
+    m = res.get("machine")
+    where = (f"{m['host']}, {m['cores']} cores, jax {m['jax']}, {m['date']}"
+             if isinstance(m, dict) else f"{m}, {res.get('cpus')} cores")  # older records
+    v = res["vs_brute"]
+    lines = [f"VCMA preset (`{res['device']}`), {res['amplitude_V']} V trapezoid with "
+             f"{res['edge_s'] * 1e12:.0f} ps edges, {res['settle_s'] * 1e9:g} ns settle, "
+             f"dt {res['dt_s'] * 1e12:g} ps; {where} (cores shared: times are upper bounds).",
+             "",
+             "| width (ns) | method | WER | 95 % interval | trajectories | junction-steps | s |",
+             "|---:|---|---:|---|---:|---:|---:|"]
+    rows = [(v["width_s"], v[k]) for k in ("splitting", "brute")]
+    rows += [(r["width_s"], r) for r in res["rare"]]
+    for w, r in rows:
+        lines.append(f"| {w * 1e9:g} | {r['method']} ({r['status']}) | {fmt(r['wer'])} | "
+                     f"[{fmt(r['ci95'][0])}, {fmt(r['ci95'][1])}] | {r['trajectories']} | "
+                     f"{r['junction_steps']:.3g} | {r['elapsed_s']:.0f} |")
+    lines += ["", f"At {v['width_s'] * 1e9:g} ns, both to +-{v['rel_precision']:.0%}: brute "
+              f"force inside the splitting interval: {v['brute_in_splitting_interval']}; "
+              f"splitting inside brute force's: {v['splitting_in_brute_interval']}; "
+              f"junction-steps brute / splitting "
+              f"{v['junction_steps_ratio_brute_over_splitting']:.2f}."]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    h.in_process_main(__doc__, run_all, report, "wer", "Write error rates: splitting "
+                      "and brute force", quick="+-50 per cent at the 3e-5 point", argv=argv)
 
 
 if __name__ == "__main__":
