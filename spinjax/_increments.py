@@ -66,3 +66,23 @@ class RademacherIncrements(AbstractIncrements):
             return 2 * b.astype(dtype) - 1
 
         return sign(0), sign(1), sign(2)
+
+
+class TabulatedIncrements(AbstractIncrements):
+    r"""$\xi$ read from a table: `table[j]` is the increment of every junction at step
+    $j$, shape (steps, \*N, 3), for the junction shape N of the solve.
+
+    For estimators that choose the noise themselves (the importance sampler of the
+    write error rate draws it from a shifted and scaled Gaussian and weights each path by
+    its likelihood ratio), and for gradients with respect to the noise: the table is a
+    leaf, so reverse mode through [`spinjax.NormalizedHeun`][] gives
+    $\partial(\cdot)/\partial\xi$. The key words are ignored; a step beyond the table
+    reads its last row (JAX clamps the index), so the table must cover every step of
+    the solve. The table lives in memory (steps x N x 3 numbers) and does not run in
+    the Pallas kernel (use ``FusedHeun(backend="xla")``)."""
+
+    table: jax.Array
+
+    def draw(self, k0, k1, step, dtype):
+        x = self.table[jnp.asarray(step).astype(jnp.int32)].astype(dtype)
+        return x[..., 0], x[..., 1], x[..., 2]

@@ -38,7 +38,7 @@ def _bad(**kw):
     ("target", 0.0), ("target", -1e-9), ("target", 1.5), ("target", math.nan),
     ("rel_precision", 0.0), ("rel_precision", -0.3), ("rel_precision", math.inf),
     ("max_time_s", 0.0), ("max_time_s", -1.0), ("max_trajectories", 0.5),
-    ("method", "importance"), ("particles", 1), ("kill", 0), ("kill", 400),
+    ("method", "ams"), ("particles", 1), ("kill", 0), ("kill", 400),
     ("replicas", 1), ("batch", 0), ("start_well", 0), ("input_name", "current"),
     ("dt", 0.0), ("settle_s", -1e-9), ("progress", 3), ("coordinate", "m_z"),
     ("duration_s", 0.0), ("key", 5), ("key", None), ("key", "k")]))

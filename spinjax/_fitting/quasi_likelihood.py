@@ -1,4 +1,4 @@
-"""The quasi-likelihood of switching data linearized at one parameter point: the model
+r"""The quasi-likelihood of switching data linearized at one parameter point: the model
 $P_i$ and its Monte Carlo error, the Jacobian in $z = \log\theta$ from two independent
 half-samples, their unbiased cross-half score and curvature, and the covariance from it
 (the step [`fit_switching`][spinjax.fitting.fit_switching] takes and the interval it

@@ -116,31 +116,37 @@ class WriteProblem(eqx.Module):
         """K_p: grid intervals of the preparation (0 with a given `m0`)."""
         return self.prep_steps // self.prep_every
 
-    def prepare(self, key, m0, n_steps):
+    def prepare(self, key, m0, n_steps, *, noise=None, solver=None):
         r"""The preparation as a path: the relaxation at $\alpha = 1$ and zero drive that
         `initial` runs ([`MTJ.thermal_state`][spinjax.devices.MTJ.thermal_state] at min(dt,
         1 ps) for 2 ns), from `m0` (n, 3) for `n_steps`, saved every `prep_every` steps: (n,
-        points, 3). Time homogeneous, so a clone restarts it from any of its grid points."""
+        points, 3). Time homogeneous, so a clone restarts it from any of its grid points.
+        `noise` and `solver` replace the problem's for this solve (default: the
+        counter-based increments of `key`, the default solver)."""
         dtype = self.dtype()
         model = eqx.tree_at(lambda mdl: mdl.layer.alpha, self.device.model,
                             jnp.ones_like(jnp.asarray(self.device.model.layer.alpha, dtype)))
         sol = simulate(model, m0, t1=n_steps * self.prep_dt, dt=self.prep_dt, key=key,
-                       save=Save(every=self.prep_every))
+                       save=Save(every=self.prep_every), solver=solver,
+                       **({} if noise is None else {"noise": noise}))
         return jnp.moveaxis(sol.ys, 0, -2)
 
     def start(self, n: int):
         """The preparation's start: the bottom of the start well, (n, 3)."""
         return self.start_well * jnp.broadcast_to(self.axis(self.dtype()), (n, 3))
 
-    def run(self, m0, key, *, shift_s=None, n_steps=None, save=False):
+    def run(self, m0, key, *, shift_s=None, n_steps=None, save=False, noise=None,
+            solver=None):
         """Solve from `m0` for `n_steps` (default the horizon); each junction reads the
         pulse `shift_s` (s, shape (n,)) later. Returns the final states, and with `save`
-        the states on the grid, shape (n, steps/every + 1, 3)."""
+        the states on the grid, shape (n, steps/every + 1, 3). `noise` and `solver`
+        replace the problem's for this solve."""
         n_steps = self.n_steps if n_steps is None else n_steps
         pulse = self.pulse if shift_s is None else Shifted(self.pulse, shift_s)
         sol = simulate(self.device.model, m0, t1=n_steps * self.dt, dt=self.dt, key=key,
-                       drive=Drive(**{self.input_name: pulse}), noise=self.noise,
-                       solver=self.solver, save=Save(every=self.every) if save else Save())
+                       drive=Drive(**{self.input_name: pulse}),
+                       noise=self.noise if noise is None else noise,
+                       solver=self.solver if solver is None else solver, save=Save(every=self.every) if save else Save())
         if not save:
             return sol.m, None
         return sol.m, jnp.moveaxis(sol.ys, 0, -2)

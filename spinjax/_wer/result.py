@@ -26,7 +26,7 @@ class WriteErrorRate:
 
     - `amplitude`, `width_s`: the pulse's amplitude and plateau where it is a trapezoid
       given by them (else None); `pulse` the pulse itself.
-    - `errors`, `trials`: the counts of a brute-force run (None for splitting);
+    - `errors`, `trials`: the counts of a brute-force run (None for the others);
       `trials_requested` the trials asked for (a fixed count is rounded up to whole
       batches: `rounded_up`).
     - `wer`, `ci_low`, `ci_high`: the estimate and its two-sided 95 % interval; for a
@@ -34,8 +34,11 @@ class WriteErrorRate:
       the one-sided 95 % Clopper-Pearson bound
       ([`upper_bound`][spinjax.wer.WriteErrorRate.upper_bound]) and the rate is only
       bounded. For splitting: the mean of independent replicas and the Student-t interval of
-      their spread (`replicas` holds each replica's estimate).
-    - `method` ("brute" or "splitting"), `interval` (how the interval was made),
+      their spread (`replicas` holds each replica's estimate). For importance
+      sampling: the weighted mean and its normal interval (`diagnostics`: the samples,
+      failed writes, effective sample size of the weights and the proposal).
+    - `method` ("brute", "importance" or "splitting"), `interval` (how the interval
+      was made),
       `status` (a key of `STATUSES`), `trajectories` (whole or partial
       trajectories simulated), `junction_steps` (junctions x steps integrated, pilots
       included), `elapsed_s`, `target`, `rel_precision`.
@@ -59,6 +62,7 @@ class WriteErrorRate:
     rel_precision: float | None = None
     replicas: tuple = ()
     pulse: object = None
+    diagnostics: dict | None = None
 
     def __post_init__(self):
         if self.trials_requested is None:
@@ -89,8 +93,8 @@ class WriteErrorRate:
     def upper_bound(self) -> float:
         """The one-sided 95 % upper bound of the rate: for a count, the rate whose
         probability of giving at most `errors` errors in `trials` is 5 % (Clopper-Pearson;
-        $1 - 0.05^{1/n} \\approx 3/n$ for 0 errors, the "rule of three"); for splitting
-        the upper end of the two-sided interval."""
+        $1 - 0.05^{1/n} \\approx 3/n$ for 0 errors, the "rule of three"); for the other
+        methods the upper end of the two-sided interval."""
         if self.method == "brute":
             return float(clopper_pearson_upper(self.errors, self.trials))
         return float(self.ci_high)
@@ -120,8 +124,10 @@ class WriteErrorRate:
                      trials_requested=self.trials_requested,
                      trials_rounded_up=self.rounded_up, wilson95_low=float(lo),
                      wilson95_high=float(hi))
-        else:
+        elif self.method == "splitting":
             j["replicas"] = [float(r) for r in self.replicas]
+        if self.diagnostics is not None:
+            j["diagnostics"] = self.diagnostics
         return j
 
     def plot(self, path=None):
@@ -135,7 +141,8 @@ class WriteErrorRate:
         ax = fig.subplots()
         _draw(ax, [0.0], [self])
         what = (f"{self.errors} errors / {self.trials} trials" if self.method == "brute"
-                else f"splitting, {len(self.replicas)} replicas")
+                else f"splitting, {len(self.replicas)} replicas" if self.method == "splitting"
+                else f"importance sampling, {self.trajectories} writes")
         ax.set(xticks=[], title=what)
         ax.legend(fontsize=8)
         fig.tight_layout()
@@ -179,7 +186,7 @@ class WERSweep:
 
     def plot(self, path=None, floor: float = 1e-10):
         """WER against the swept parameter on a log axis down to `floor` (1e-10), with
-        the 95 % intervals, brute-force and splitting points marked apart; the
+        the 95 % intervals, the points of each method marked apart; the
         ``matplotlib.figure.Figure`` (no pyplot), written to `path` if given."""
         from matplotlib.figure import Figure
         fig = Figure(figsize=(5, 3.8))
@@ -187,7 +194,7 @@ class WERSweep:
         # widths in ns, as memory papers plot them
         scale, xlabel = ((1e9, "pulse width (ns)") if self.parameter == "width_s"
                          else (1.0, self.parameter))
-        for method, color in (("brute", "C0"), ("splitting", "C1")):
+        for method, color in (("brute", "C0"), ("importance", "C2"), ("splitting", "C1")):
             sel = [i for i, r in enumerate(self.results) if r.method == method]
             if not sel:
                 continue
