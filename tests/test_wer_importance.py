@@ -145,3 +145,48 @@ def test_importance_intervals_cover_brute_force(reference):
             inside += r.ci_low <= reference.wer <= r.ci_high
     print(f"coverage: brute force {reference.wer:.4g} inside {inside} of 20 intervals")
     assert inside >= 16, inside
+
+
+def _problem(device, amplitude, width_s, **kw):
+    from spinjax._wer.estimate import _trapezoid
+    from spinjax._wer.problem import make_problem
+    a = dict(input_name=None, start_well=1, dt=2e-12, settle_s=0.3e-9, duration_s=None,
+             noise=GaussianIncrements(), solver=None, m0=None, delay_s=0.1e-9,
+             edge_s=20e-12)
+    a.update(kw)
+    pulse = _trapezoid(device, amplitude, width_s, a.pop("delay_s"), a.pop("edge_s"))
+    return make_problem(device, pulse, **a)
+
+
+def test_the_start_is_a_fixed_point_under_collinear_stt_only():
+    """The bottom of the start well stays put at zero temperature under the STT preset's
+    collinear current (so the write fails by staying there, and 'auto' splits along the
+    escape coordinate) and not under the VCMA preset's pulse with its in-plane bias
+    field (importance sampling). The escape coordinate's growth is the linearized
+    instability: ln G rises linearly during a rectangular pulse."""
+    from spinjax._wer.coordinates import _log_growth, start_is_fixed
+    stt = _problem(sj.devices.stt_mtj(), 1.5, 2e-9, start_well=-1, delay_s=0.0,
+                   edge_s=0.0, settle_s=0.0)
+    assert start_is_fixed(stt)
+    assert not start_is_fixed(_problem(VCMA, 1.61, 0.35e-9))
+    lg = _log_growth(stt)
+    slope = np.diff(lg[8:-1])   # the last interval holds the end of the pulse
+    assert lg[-1] > 1.0 and np.allclose(slope, slope.mean(), rtol=0.05)
+
+
+@pytest.mark.slow
+def test_splitting_matches_the_fokker_planck_reference_at_1e_7():
+    """The STT preset at 1.5 V for 9 ns from the thermal distribution of the -z well (the
+    conventions of fokker_planck_wer: rectangular pulse, judged at its end): the
+    Fokker-Planck WER 7.5e-8 lies inside the 95 % interval of method='auto', which
+    splits along the escape coordinate (brute force would need about 1e9 writes).
+    About 70 s on 2 cores."""
+    from spinjax.wer import fokker_planck_wer
+    dev = sj.devices.stt_mtj()
+    ref = float(fokker_planck_wer(dev, [9e-9], voltage_V=1.5).wer[0])
+    assert 5e-8 < ref < 1e-7
+    res = write_error_rate(dev, 1.5, 9e-9, key=jax.random.key(0), start_well=-1,
+                           edge_s=0.0, delay_s=0.0, settle_s=0.0, particles=100, kill=10,
+                           replicas=8, rel_precision=0.3)
+    assert res.method == "splitting" and res.status == "converged"
+    assert res.ci_low <= ref <= res.ci_high, (res.wer, res.ci_low, res.ci_high, ref)

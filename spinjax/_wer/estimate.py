@@ -15,6 +15,7 @@ from .._params import InvalidParameterError
 from .._pulses.shapes import Trapezoid
 from .._validate import check_choice, check_int, check_key, check_real
 from .brute import batch_errors, brute_force, trials_needed
+from .coordinates import start_is_fixed
 from .importance import importance_sampling
 from .problem import check_device, make_problem
 from .result import TargetNotReachedWarning, WriteErrorRate
@@ -71,15 +72,19 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
       at most `max_dim` directions, found by gradients of the write through the solver
       and fitted by cross-entropy stages of `stage_size` writes; then batches of
       `stage_size` writes from it, each weighted by its exact likelihood ratio, until
-      the normal 95 % interval (at least two batches and 100 failed writes) is within
+      the normal 95 % interval (at least four batches, 100 failed writes and an
+      effective sample size of 100) is within
       `rel_precision` or below `target`. Unbiased; reaches 1e-9 on a CPU where the
       failure is a large deviation of the noise (a precessional or an SOT write).
       Where no such shift exists (the unswitched tail of a supercritical STT write)
       it raises [`ReactionCoordinateError`][spinjax.wer.ReactionCoordinateError].
     - ``"splitting"``: adaptive multilevel splitting (see `spinjax._wer.splitting`):
       rounds of `replicas` independent replicas of `particles` particles, killing at
-      least `kill` per iteration, along `coordinate` (default: the standardized
-      lag of the write at the pulse end predicted from a pilot; or a function
+      least `kill` per iteration, along `coordinate` (default, see
+      `spinjax._wer.coordinates`: when the bottom of the start well is a fixed point of
+      the driven dynamics, as under a collinear STT current, the log-committor of the
+      linearized escape from it; otherwise the standardized lag of the write at the
+      pulse end predicted from a pilot; or a function
       ``coordinate(t_s, m)`` of the grid times (G + 1,) and paths (n, G + 1, 3)
       returning (n, G + 1) scores; the grid covers the preparation of the initial
       state, the relaxation of
@@ -90,7 +95,10 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
     - ``"auto"`` (default): a pilot of min(`batch`, 4096) writes; if every write fails
       the pulse switches nothing and the result says so (WER = 1, status
       ``"switches_nothing"``); if brute force would meet the stopping rule in half of
-      `max_time_s` at the pilot's pace it continues, otherwise importance sampling.
+      `max_time_s` at the pilot's pace it continues; otherwise splitting when the start
+      is a fixed point of the driven dynamics (a write fails by staying there: a
+      small-ball event, which no shift of the noise reaches), importance sampling
+      when it is not.
 
     **Budget:** `max_time_s` (s, checked between batches and rounds) and
     `max_trajectories`. When either runs out first, the result holds the estimate
@@ -187,7 +195,7 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
         if reuse:
             return _warn_budget(brute(first=(e0, size)))
         return _warn_budget(brute(extra_steps=size * problem.n_steps))
-    if method in ("auto", "importance"):
+    if method == "importance" or (method == "auto" and not start_is_fixed(problem)):
         out = importance_sampling(
             problem, key=jax.random.fold_in(key, 2**31 - 3), stage_size=stage_size,
             max_dim=max_dim, target=target, rel_precision=rel_precision,

@@ -23,9 +23,10 @@ $$\hat p = \frac1n\sum_{i=1}^n w(\mathbf z_i)\,1_F(\boldsymbol\xi_i)$$
 
 is unbiased for any $V$, $\boldsymbol\mu$ and positive definite $\Sigma$; they only set
 its variance. Its 95 % interval is the normal one, $\hat p \pm 1.96\,s/\sqrt n$, over
-at least two batches and `min_errors` failed writes (the weights of a well-fitted
-proposal are light-tailed; see the README for the coverage measured against brute
-force).
+at least four batches, `min_errors` failed writes and an effective sample size
+$(\sum w_i 1_F)^2/\sum w_i^2 1_F$ of 100 (the normal interval of a weighted mean is only
+as good as its weights are even; see the README for the coverage measured against brute
+force and the Fokker-Planck reference).
 
 **The proposal.** Multilevel cross-entropy (Rubinstein, Methodol. Comput. Appl. Probab.
 1, 127, 1999; Rubinstein and Kroese, *The Cross-Entropy Method*, 2004) on the score
@@ -69,6 +70,8 @@ RHO = 0.1            # the elite fraction of a cross-entropy stage
 N_GRADIENTS = 4      # gradients of the score per stage
 NEW_DIRECTION = 0.3  # the orthogonal part of a gradient that makes a new direction
 MAX_STAGES = 40
+MIN_BATCHES = 4      # final batches before the interval counts
+MIN_ESS = 100        # effective sample size of the failed writes' weights, likewise
 PATIENCE = 6         # stages without a new highest level before the levels count as stalled
 VAR_FLOOR = 0.6      # the least variance of the proposal along a direction (see Proposal.fit)
 Z95 = 1.959963984540054
@@ -276,7 +279,8 @@ def importance_sampling(problem, *, key, stage_size: int, max_dim: int, target: 
         p, half = _mean_interval(a)
         lo, hi = max(p - half, 0.0), p + half
         status = None
-        if b >= 2 and errors >= min_errors:
+        ess = _ess(a)
+        if b >= MIN_BATCHES and errors >= min_errors and ess >= MIN_ESS:
             if p > 0 and half <= rel_precision * p:
                 status = "converged"
             elif hi < target:
@@ -284,7 +288,6 @@ def importance_sampling(problem, *, key, stage_size: int, max_dim: int, target: 
         if status is None and (time.perf_counter() >= deadline
                                or trajectories + stage_size > max_trajectories):
             status = "budget"
-        ess = _ess(a)
         report(batch=b - 1, estimate=p, ci95=(lo, hi), failed=errors, ess=ess)
         if status is not None:
             return {"wer": p, "ci_low": lo, "ci_high": hi, "status": status,

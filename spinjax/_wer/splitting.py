@@ -31,6 +31,8 @@ import jax.numpy as jnp
 import numpy as np
 from scipy import stats
 
+from .coordinates import default_coordinate
+
 Z_ERROR = np.inf
 
 
@@ -42,45 +44,6 @@ class ReactionCoordinateError(RuntimeError):
     def __init__(self, message, closest_level: float):
         super().__init__(message)
         self.closest_level = closest_level
-
-
-def predicted_coordinate(problem, paths: np.ndarray):
-    r"""The default coordinate, learned from pilot paths (n, K_p + K + 1, 3). Its target
-    is the progress at the end of the pulse, $Y = s\,\mathbf m(t_e)\cdot\hat u$ (the
-    first grid time at or after the pulse's end): how far the write got while driven.
-    At every grid time $Y$ is predicted from the state by least squares on the pilot,
-    $\hat Y_g(\mathbf m)$, quadratic in $\mathbf m$ (:func:`_features`), and standardized:
-    $\xi(t_g, \mathbf m) = (\hat Y_g(\mathbf m) - \bar Y)/\sigma_Y$, the lag of a write
-    behind the typical one as its state at $t_g$ predicts it (the initial tilt during
-    the preparation, the phase during the pulse; after $t_e$, how much a state resembles
-    a lagging one). States that carry no information about $Y$ score near 0, so the
-    maximum over time does not reward them. The end of a written path scores
-    $-\infty$, of a failed one $+\infty$ (set by :func:`_scores`): the end point's own
-    spread (thermal, in the target well) says nothing about a failure."""
-    x = np.asarray(paths, np.float64)
-    end = float(np.max(np.asarray(problem.pulse.support()[1])))
-    g_end = problem.prep_grid + min(problem.grid, max(0, int(np.ceil(
-        end / (problem.every * problem.dt) - 1e-9))))
-    y = np.asarray(problem.progress(jnp.asarray(paths[:, g_end])), np.float64)
-    mu, sigma = y.mean(), max(y.std(), 1e-6)
-    feats = _features(x)                                                   # (n, G+1, 10)
-    coef = np.stack([np.linalg.lstsq(feats[:, g], y, rcond=None)[0]
-                     for g in range(x.shape[1])])                          # (G+1, 10)
-
-    def xi(t_s, m):
-        z = (np.einsum("...gi,gi->...g", _features(m), coef) - mu) / sigma
-        z[..., -1] = -np.inf
-        return z
-    return xi
-
-
-def _features(m):
-    r"""1, $m_i$ and $m_i m_j$ ($i \le j$): a quadratic predictor, since the lag of a
-    precessional write depends on the tilt along the bias field through its square
-    (the precession cone's opening) and across it linearly (its phase)."""
-    m = np.asarray(m, np.float64)
-    quad = [m[..., i] * m[..., j] for i in range(3) for j in range(i, 3)]
-    return np.stack([np.ones(m.shape[:-1]), m[..., 0], m[..., 1], m[..., 2], *quad], -1)
 
 
 def _scores(problem, xi, times, paths, failed):
@@ -251,7 +214,7 @@ def splitting(problem, *, key, n_pilot, coordinate, particles, kill, replicas, t
     steps = 0
     if coordinate is None:
         pilot, _, steps = sample_paths(problem, jax.random.fold_in(key, 2**31 - 1), n_pilot)
-        xi = predicted_coordinate(problem, pilot)
+        xi = default_coordinate(problem, pilot, grid_times(problem))
     else:
         xi = coordinate
     floor = 1e-3 * target
