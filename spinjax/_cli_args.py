@@ -138,7 +138,8 @@ def build_parser(description, commands, presets, spreads) -> argparse.ArgumentPa
          help="pulse plateaus, s: a:b:n or x,y,z (at least 3)")
     _add(p, "--edge", type=_real(0, 1e-6, unit="s"), default=20e-12,
          help="rise and fall time, s")
-    p = command("wer", "write error rate to 1e-9 and below (brute force or splitting)")
+    p = command("wer", "write error rate to 1e-9 and below (brute force, importance "
+                "sampling or splitting)")
     _common(p, spreads, presets)
     _add(p, "--amplitude", type=amp, default=1.61, help="pulse amplitude, V (A/m^2 for sot)")
     _add(p, "--width", type=_real(0, 1e-6, open_lo=True, unit="s"), default=0.45e-9,
@@ -152,8 +153,9 @@ def build_parser(description, commands, presets, spreads) -> argparse.ArgumentPa
          "interval is within --rel-precision, or below the target")
     _add(p, "--rel-precision", type=_real(0, 10, open_lo=True), default=0.3,
          help="relative half-width of the 95 % interval to reach (with --target)")
-    _add(p, "--method", choices=("auto", "brute", "splitting"), default="auto",
-         help="brute force, adaptive multilevel splitting, or chosen from a pilot")
+    _add(p, "--method", choices=("auto", "brute", "importance", "splitting"),
+         default="auto", help="brute force, importance sampling of the noise, adaptive "
+         "multilevel splitting, or chosen from a pilot and the device")
     _add(p, "--max-time", type=_real(0, 1e7, open_lo=True, unit="s"), default=1800.0,
          help="time budget per point, s (with --target)")
     _add(p, "--amplitudes", type=_grid(False, "V or A/m^2"), default=None,

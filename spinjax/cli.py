@@ -103,15 +103,26 @@ def _window(args):
 
 
 def _wer_progress():
-    """A progress callback: brute-force batches through `Progress`; splitting
-    rounds, and iterations every 5 s, as their own lines on stderr."""
+    """A progress callback: brute-force batches through `Progress`; importance-sampling
+    stages and batches, splitting rounds, and iterations every 5 s, as their own lines
+    on stderr."""
     fixed, last = Progress("wer"), [-float("inf")]
 
     def report(info: dict):
         if info.get("method", "brute") == "brute":
             return fixed(info)
         now = time.monotonic()
-        if info.get("estimate") is not None:
+        if info["method"] == "importance":
+            if "stage" in info:
+                _say(f"wer: importance sampling, stage {info['stage']}: level "
+                     f"{info['level']:.3g}, {info['failed']} failed, {info['directions']} "
+                     f"noise directions, {info['elapsed_s']:.0f} s")
+            else:
+                lo, hi = info["ci95"]
+                _say(f"wer: importance sampling, {info['trajectories']} writes: "
+                     f"{info['estimate']:.3g} [{lo:.3g}, {hi:.3g}] (95 %), effective "
+                     f"sample size {info['ess']:.0f}, {info['elapsed_s']:.0f} s")
+        elif info.get("estimate") is not None:
             lo, hi = info["ci95"]
             _say(f"wer: splitting, {info['replicas_done']} replicas: "
                  f"{info['estimate']:.3g} [{lo:.3g}, {hi:.3g}] (95 %), "
@@ -161,7 +172,8 @@ def _wer(args):
         write_record(args, "wer", res)
         j = res.to_json()
         what = (f"({j['errors']} / {j['trials']})" if res.method == "brute"
-                else f"(splitting, {len(res.replicas)} replicas)")
+                else f"(splitting, {len(res.replicas)} replicas)" if res.method == "splitting"
+                else f"(importance sampling, {res.trajectories} writes)")
         print(f"WER = {res.wer:.3g} {what}, 95 % [{res.ci_low:.3g}, {res.ci_high:.3g}]"
               f", {res.status}")
         return
