@@ -12,7 +12,7 @@ Two kinds of write fail differently:
 - **A driven motion** (`predicted_coordinate`), such as the precession of a VCMA write
   about its bias field: a write fails by lagging behind the typical path.
 
-[`default_coordinate`][] picks by testing whether the start is a fixed point.
+`default_coordinate` picks by testing whether the start is a fixed point.
 """
 
 import jax.numpy as jnp

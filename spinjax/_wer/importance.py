@@ -166,8 +166,8 @@ class Proposal:
         cov = np.eye(k + 1)
         cov[:k, :k] = self.cov
         self.cov = cov
-        return np.concatenate([z, np.asarray(jnp.asarray(xi, jnp.float32) @ jnp.asarray(v, jnp.float32),
-                                             np.float64)[:, None]], 1)
+        along = jnp.asarray(xi, jnp.float32) @ jnp.asarray(v, jnp.float32)
+        return np.concatenate([z, np.asarray(along, np.float64)[:, None]], 1)
 
     def fit(self, z, weights):
         r"""The weighted mean and covariance of `z` (the cross-entropy update), its

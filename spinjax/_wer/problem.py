@@ -146,7 +146,8 @@ class WriteProblem(eqx.Module):
         sol = simulate(self.device.model, m0, t1=n_steps * self.dt, dt=self.dt, key=key,
                        drive=Drive(**{self.input_name: pulse}),
                        noise=self.noise if noise is None else noise,
-                       solver=self.solver if solver is None else solver, save=Save(every=self.every) if save else Save())
+                       solver=self.solver if solver is None else solver,
+                       save=Save(every=self.every) if save else Save())
         if not save:
             return sol.m, None
         return sol.m, jnp.moveaxis(sol.ys, 0, -2)
