@@ -131,7 +131,7 @@ def test_bad_importance_parameters_name_the_parameter(name, value):
 
 @pytest.mark.slow
 def test_importance_intervals_cover_brute_force(reference):
-    """20 importance-sampling runs (stages of 400 writes, to +-30 %) against the
+    """20 importance-sampling runs (stages of 200 writes, to +-30 %) against the
     brute-force count of 65536 writes (relative s.e. 5 %): the count lies inside at
     least 16 of the 20 intervals, which a true coverage of 95 % fails with probability
     0.26 % and a coverage of 70 % passes with probability 24 % (as the splitting test).
@@ -140,7 +140,7 @@ def test_importance_intervals_cover_brute_force(reference):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TargetNotReachedWarning)
         for k in range(20):
-            r = _wer(jax.random.key(300 + k), method="importance", stage_size=400,
+            r = _wer(jax.random.key(300 + k), method="importance", stage_size=200,
                      rel_precision=0.3, target=1e-12)
             inside += r.ci_low <= reference.wer <= r.ci_high
     print(f"coverage: brute force {reference.wer:.4g} inside {inside} of 20 intervals")

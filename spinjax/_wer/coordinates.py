@@ -15,6 +15,7 @@ Two kinds of write fail differently:
 `default_coordinate` picks by testing whether the start is a fixed point.
 """
 
+import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
@@ -26,14 +27,20 @@ _TILT = 1e-6        # the deviation from the start of the linearization (rad)
 _FIXED = 1e-6       # the largest drift of progress (1 - s m.u) that counts as at rest
 
 
+@eqx.filter_jit
+def _deterministic_ys(problem, m0):
+    return simulate(problem.device.model, m0, t1=problem.n_steps * problem.dt,
+                    dt=problem.dt, thermal=False,
+                    drive=Drive(**{problem.input_name: problem.pulse}),
+                    save=Save(every=problem.every), solver=problem.solver).ys
+
+
 def _deterministic(problem, m0):
     """The zero-temperature write from the states `m0` (n, 3), on the write's grid:
-    (n, K + 1, 3)."""
-    sol = simulate(problem.device.model, jnp.asarray(m0, problem.dtype()),
-                   t1=problem.n_steps * problem.dt, dt=problem.dt, thermal=False,
-                   drive=Drive(**{problem.input_name: problem.pulse}),
-                   save=Save(every=problem.every), solver=problem.solver)
-    return np.moveaxis(np.asarray(sol.ys, np.float64), 0, -2)
+    (n, K + 1, 3). Compiled once per problem structure (every width of a sweep with
+    the same steps shares it)."""
+    ys = _deterministic_ys(problem, jnp.asarray(m0, problem.dtype()))
+    return np.moveaxis(np.asarray(ys, np.float64), 0, -2)
 
 
 def start_is_fixed(problem) -> bool:
