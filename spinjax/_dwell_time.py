@@ -19,6 +19,7 @@ import numpy as np
 
 from ._checks import SimulationInputError
 from ._monitors import AbstractMonitor, m_z
+from ._params import float_dtype
 
 
 class DwellTimeState(NamedTuple):
@@ -164,7 +165,7 @@ class DwellTime(AbstractMonitor):
 
     def init(self, t, m):
         x = self.observable(m)
-        dtype = jnp.result_type(m.dtype, jnp.float32)
+        dtype = float_dtype(m.dtype)
         zeros2 = jnp.zeros((2,), jnp.int32)
         return DwellTimeState(
             side=self._side(x, jnp.zeros(x.shape, jnp.int8)),

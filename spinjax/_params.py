@@ -163,6 +163,34 @@ def _check_event_shape(name: str, shape: tuple, meta: dict) -> None:
         )
 
 
+def float_dtype(x) -> np.dtype:
+    """The float precision a parameter carries, at least float32: float64 for a float64
+    array, float32 for a float32 array or a Python number (weakly typed). Standard
+    promotion within this call only, so that a caller under strict promotion gets the
+    same answer."""
+    with jax.numpy_dtype_promotion("standard"):
+        return jnp.result_type(x, jnp.float32)
+
+
+def junction_shape(model: Any) -> tuple[int, ...]:
+    """The junction shape a model's parameters carry: the broadcast of their shapes less
+    their event axes (``()`` for one device; ``(N,)`` for a device with variation, one
+    per junction). Raises [`InvalidParameterError`][spinjax.InvalidParameterError] when
+    they do not broadcast together."""
+    shapes = []
+    for name, value, meta in iter_params(model):
+        if value is not None:
+            shape = jnp.shape(value)
+            _check_event_shape(name, shape, meta)
+            shapes.append(shape[: len(shape) - meta["event_ndim"]])
+    try:
+        return tuple(np.broadcast_shapes(*shapes)) if shapes else ()
+    except ValueError:
+        raise InvalidParameterError(
+            f"the parameters' junction shapes {sorted(set(shapes))} do not broadcast "
+            "together.") from None
+
+
 def validate(model: Any, batch_shape: tuple[int, ...], state):
     """Check every parameter of ``model`` against its range and ``batch_shape``.
 

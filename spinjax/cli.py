@@ -143,9 +143,9 @@ def _wer(args):
     if args.target is not None and args.trials is not None:
         raise ca.CLIError("--trials (a fixed count) and --target (run to a precision) "
                           "exclude each other; give one.")
-    if args.variation and args.target is not None and args.method != "brute":
+    if args.variation and args.target is not None and args.method not in ("brute", "auto"):
         raise ca.CLIError("--variation draws one device per junction of a batch: it works "
-                          "with brute force only (--method brute).")
+                          "with brute force only (--method brute, or auto).")
     if args.amplitudes is not None and args.widths is not None:
         raise ca.CLIError("--amplitudes and --widths: sweep one of them.")
     kw = dict(dt=args.dt, input_name=_DRIVE_OF[args.device], settle_s=args.settle,

@@ -64,6 +64,21 @@ def test_a_device_that_is_not_a_junction_is_refused():
             write_error_rate(device, 1.61, 0.35e-9, key=KEY)
 
 
+def test_a_device_with_variation_is_counted_by_brute_force_only():
+    """A device with variation over 64 junctions: 'auto' counts by brute force (the
+    population's WER), a batch of another size and the rare-event methods are refused
+    by name, not with the solver's shape error."""
+    dev = sj.devices.sample_devices(jax.random.key(3), vcma_mtj, 64,
+                                    {"Ms": sj.devices.Normal(0.02)})
+    for method in ("importance", "splitting"):
+        with pytest.raises(sj.InvalidParameterError, match="device has variation"):
+            write_error_rate(dev, 1.61, 0.35e-9, key=KEY, batch=64, method=method)
+    with pytest.raises(sj.InvalidParameterError, match="batch = 32"):
+        write_error_rate(dev, 1.61, 0.35e-9, key=KEY, batch=32)
+    res = write_error_rate(dev, 1.61, 0.35e-9, key=KEY, batch=64, trials=128, **SHORT)
+    assert res.method == "brute" and res.trials == 128
+
+
 def test_pulse_forms_are_checked():
     with pytest.raises(sj.InvalidParameterError, match="width_s"):
         write_error_rate(VCMA, 1.61, key=KEY)                      # amplitude, no width
@@ -178,6 +193,9 @@ def test_cli_wer_target_and_sweep(tmp_path, capsys):
     assert (tmp_path / "wer.png").stat().st_size > 0
     assert main(["wer", "--target", "1e-9", "--trials", "10", "--out", str(tmp_path)]) == 2
     assert "exclude each other" in capsys.readouterr().err
+    assert main(["wer", "--variation", "--target", "1e-9", "--method", "importance",
+                 "--out", str(tmp_path)]) == 2
+    assert "brute force only" in capsys.readouterr().err
 
 
 def _coverage_runs(n_runs):

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from .._increments import AbstractIncrements, GaussianIncrements
-from .._params import InvalidParameterError
+from .._params import InvalidParameterError, float_dtype, junction_shape
 from .._pulses.shapes import Trapezoid
 from .._validate import check_choice, check_int, check_key, check_real
 from .brute import batch_errors, brute_force, trials_needed
@@ -31,7 +31,7 @@ def _trapezoid(device, amplitude, width_s, delay_s, edge_s):
     width_s = check_real("width_s", width_s, 0.0, unit="s")
     check_real("delay_s", delay_s, 0.0, unit="s")
     check_real("edge_s", edge_s, 0.0, unit="s")
-    dtype = jnp.result_type(device.model.layer.Ms, jnp.float32)
+    dtype = float_dtype(device.model.layer.Ms)
     return Trapezoid(amplitude=jnp.asarray(amplitude, dtype),
                      start_s=jnp.asarray(delay_s, dtype), width_s=jnp.asarray(width_s, dtype),
                      rise_s=jnp.asarray(edge_s, dtype), fall_s=jnp.asarray(edge_s, dtype))
@@ -112,9 +112,11 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
     ``trajectories``, ``junction_steps``, ``elapsed_s``, and at the end of a round
     ``estimate`` and ``ci95``).
 
-    A device with variation (leaves of shape (`batch`,), one device per junction of a
-    batch) works with brute force only (``method="brute"``): the pilot and the
-    rare-event methods solve other numbers of junctions.
+    A device with variation (leaves of shape (N,), one device per junction of a batch,
+    [`spinjax.devices.sample_devices`][]) works with brute force only, with `batch` = N:
+    ``"auto"`` counts by brute force, and ``"importance"`` or ``"splitting"`` (which
+    solve other numbers of junctions) raise
+    [`InvalidParameterError`][spinjax.InvalidParameterError].
 
     Same `key`, same result. `solver` (default [`spinjax.FusedHeun`][]), `dt`,
     `noise` go to [`spinjax.simulate`][].
@@ -142,6 +144,20 @@ def write_error_rate(device, pulse, width_s=None, *, key, target: float = 1e-9,
             raise InvalidParameterError(
                 f"trials is given with method = {method!r}; a fixed number of trials is "
                 "a brute-force count (method = 'brute' or 'auto').")
+        method = "brute"
+    varied = junction_shape(device)
+    if varied:
+        n_dev = math.prod(varied)
+        if len(varied) != 1 or method in ("splitting", "importance"):
+            raise InvalidParameterError(
+                f"device has variation over junctions of shape {varied} with method = "
+                f"{method!r}; a device with variation (one device per junction, shape "
+                "(N,)) works with brute force only (method='brute' or 'auto', batch = N): "
+                "the rare-event methods solve other numbers of junctions.")
+        if batch != n_dev:
+            raise InvalidParameterError(
+                f"batch = {batch}; a device with variation over {n_dev} junctions needs "
+                f"batch = {n_dev} (one device per junction of each batch).")
         method = "brute"
     if progress is not None and not callable(progress):
         raise InvalidParameterError(f"progress = {progress!r}; it must be a callable "

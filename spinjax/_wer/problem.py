@@ -10,7 +10,7 @@ import numpy as np
 
 from .._drive import Drive
 from .._increments import AbstractIncrements, GaussianIncrements
-from .._params import InvalidParameterError
+from .._params import InvalidParameterError, float_dtype
 from .._pulses.base import AbstractPulse
 from .._save import Save
 from ..devices.mtj import MTJ
@@ -85,7 +85,7 @@ class WriteProblem(eqx.Module):
         return jnp.asarray(self.device.easy_axis, dtype)
 
     def dtype(self):
-        return jnp.result_type(self.device.model.layer.Ms, jnp.float32)
+        return float_dtype(self.device.model.layer.Ms)
 
     def initial(self, key, n: int):
         """n initial states: the thermal distribution in the start well (or `m0`)."""

@@ -220,9 +220,22 @@ def _cofeb_bar(preset: str, defaults: dict, overrides: dict) -> HallBar:
                    rho_fm_ohm_m=p["rho_fm_ohm_m"])
 
 
-_PRESET_DOC = r"""
+def w_cofeb(**overrides) -> HallBar:
+    r"""beta-W / CoFeB / MgO Hall bar (the W device of paper B, arXiv:2002.09104).
 
-    CoFeB free layer (shared by both presets; every value may be overridden by name):
+    Heavy metal:
+
+    - `xi_dl` = -0.30: beta-W, spin Hall angle -0.30 to -0.33 (Pai et al., APL 101,
+      122404, 2012).
+    - `xi_fl` = -0.05: a field-like efficiency of a few percent, representative of
+      W/CoFeB with in-plane CoFeB of this thickness (its effective field is comparable
+      to the Oersted field: Skowronski et al., arXiv:1810.00641); not from paper B.
+    - `t_hm_m` = 5 nm: beta-W forms in films thinner than about 6 nm (Pai 2012).
+    - `rho_hm_ohm_m` = 2.6e-6 Ohm m (260 uOhm cm, beta-W, Pai 2012).
+    - `umr_ratio` = -2e-5 (sign of xi_DL).
+
+    CoFeB free layer and readout (shared with [`pt_cofeb`][spinjax.devices.pt_cofeb];
+    every value may be overridden by name):
 
     - `Ms` = 1.1e6 A/m ($\mu_0M_s$ = 1.38 T): sputtered CoFeB after anneal lies between
       about 1.1e6 and 1.3e6 A/m (Ikeda et al., Nat. Mater. 9, 721, 2010, report
@@ -249,22 +262,6 @@ _PRESET_DOC = r"""
       1e-5 with the sign of $\xi_{DL}$ (Avci et al., Nat. Phys. 11, 570, 2015: Ta and Pt
       opposite); PHE = AMR amplitude times $w/L$; `ahe_ohm` = 1 Ohm, an order of
       magnitude (does not enter the in-plane pump-probe experiment).
-"""
-
-
-def w_cofeb(**overrides) -> HallBar:
-    """beta-W / CoFeB / MgO Hall bar (the W device of paper B, arXiv:2002.09104).
-
-    Heavy metal:
-
-    - `xi_dl` = -0.30: beta-W, spin Hall angle -0.30 to -0.33 (Pai et al., APL 101,
-      122404, 2012).
-    - `xi_fl` = -0.05: a field-like efficiency of a few percent, representative of
-      W/CoFeB with in-plane CoFeB of this thickness (its effective field is comparable
-      to the Oersted field: Skowronski et al., arXiv:1810.00641); not from paper B.
-    - `t_hm_m` = 5 nm: beta-W forms in films thinner than about 6 nm (Pai 2012).
-    - `rho_hm_ohm_m` = 2.6e-6 Ohm m (260 uOhm cm, beta-W, Pai 2012).
-    - `umr_ratio` = -2e-5 (sign of xi_DL).
     """
     return _cofeb_bar("w_cofeb", {**_COFEB, "xi_dl": -0.30, "xi_fl": -0.05, "t_hm_m": 5e-9,
                        "rho_hm_ohm_m": 2.6e-6, "umr_ratio": -2e-5}, overrides)
@@ -281,10 +278,10 @@ def pt_cofeb(**overrides) -> HallBar:
     - `t_hm_m` = 5 nm; `rho_hm_ohm_m` = 3e-7 Ohm m (30 uOhm cm, sputtered thin Pt is
       20-50 uOhm cm, Pai 2015).
     - `umr_ratio` = +2e-5 (sign of xi_DL, opposite to W).
+
+    CoFeB free layer and readout: those of [`w_cofeb`][spinjax.devices.w_cofeb] (every
+    value may be overridden by name).
     """
     return _cofeb_bar("pt_cofeb", {**_COFEB, "xi_dl": 0.07, "xi_fl": 0.0, "t_hm_m": 5e-9,
                        "rho_hm_ohm_m": 3e-7, "umr_ratio": 2e-5}, overrides)
 
-
-w_cofeb.__doc__ += _PRESET_DOC
-pt_cofeb.__doc__ += _PRESET_DOC

@@ -11,7 +11,7 @@ from .._custom_types import Magnetization, PerJunction
 from .._drive import Inputs
 from .._fields.vcma import VCMAAnisotropy
 from .._fields.zeeman import Zeeman
-from .._params import POSITIVE, InvalidParameterError, check_concrete, param
+from .._params import POSITIVE, InvalidParameterError, check_concrete, float_dtype, param
 from .._readout.tmr import TMR, midpoint_threshold
 from .._save import Save
 from .._simulate import simulate
@@ -212,7 +212,7 @@ class MTJ(eqx.Module):
         shape = tuple(np.atleast_1d(shape).tolist()) if np.size(shape) else ()
         check_real("t_s", t_s, 0.0, closed_lo=False, unit="s")
         check_real("dt", dt, 0.0, closed_lo=False, unit="s")
-        dtype = jnp.result_type(self.model.layer.Ms, jnp.float32)
+        dtype = float_dtype(self.model.layer.Ms)
         model = eqx.tree_at(lambda mdl: mdl.layer.alpha, self.model,
                             jnp.ones_like(jnp.asarray(self.model.layer.alpha, dtype)))
         m0 = well * jnp.broadcast_to(jnp.asarray(self.easy_axis, dtype), (*shape, 3))

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._drive import Drive
-from .._params import InvalidParameterError
+from .._params import InvalidParameterError, float_dtype
 from .._pulses.shapes import PiecewiseLinear
 from .._save import Save
 from .._simulate import simulate
@@ -174,7 +174,7 @@ def rh_loop(device: MTJ, h_max_A_per_m: float, *, n: int, key, sweep_time_s: flo
     every = max(1, steps // points)
     steps = every * max(1, steps // every)
     t1 = steps * dt
-    dtype = jnp.result_type(device.model.layer.Ms, jnp.float32)
+    dtype = float_dtype(device.model.layer.Ms)
     a = np.asarray(device.easy_axis if axis is None else axis, np.float64)
     a = jnp.asarray(a / np.linalg.norm(a), dtype)
     span = h_max_A_per_m - h_min

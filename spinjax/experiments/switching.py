@@ -10,7 +10,7 @@ import numpy as np
 
 from .._drive import Drive
 from .._increments import AbstractIncrements, GaussianIncrements
-from .._params import InvalidParameterError
+from .._params import InvalidParameterError, float_dtype
 from .._pulses.shapes import Trapezoid
 from .._simulate import simulate
 from .._validate import check_choice, check_int, check_key, check_real
@@ -113,7 +113,7 @@ def switching_map(device: MTJ, amplitudes, widths_s, *, n: int, key, dt: float =
         if not broadcasts(shape, (len(widths), len(amps), n, 3)):
             raise InvalidParameterError(f"m0 has shape {shape}; it must broadcast to "
                                         f"(n, 3) = ({n}, 3).")
-    dtype = jnp.result_type(device.model.layer.Ms, jnp.float32)
+    dtype = float_dtype(device.model.layer.Ms)
     k_init, k_run = jax.random.split(key)
     if m0 is None:
         m0 = initial_thermal_state(device, k_init, (n,), start_well, dt)
