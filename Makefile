@@ -30,9 +30,10 @@ sweep: $(STAMP)
 
 # --dist loadscope: a module's tests on one worker, so its module-scoped fixtures (the
 # TRNG's tuned arrays, the 8-device sampler script) and its compiled functions are made
-# once, not once per worker.
+# once, not once per worker. --durations: the slowest tests in the log, to keep the
+# suite's time in view.
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2 --dist loadscope tests
+	$(PY) -m pytest -q -n 2 --dist loadscope --durations=25 tests
 	$(PY) -m pytest -q -n 2 --nbmake notebooks
 
 # The docs extra goes into the same .venv on top of the others, under its own stamp: the

@@ -26,14 +26,15 @@ def p_true():
 
 
 def test_interval_coverage_over_repeated_datasets(p_true):
-    """Ten datasets of binomial counts (400 trials at each of 6 voltages) drawn from
+    """Six datasets of binomial counts (400 trials at each of 6 voltages) drawn from
     the same truth; V_c and xi fitted together from a start 2 % off in V_c and 10 %
-    off in xi (512 pairs per point and step, 16 steps). The 95 % intervals from the
-    curvature of the likelihood must cover the truth in at least 7 of 10 for each
-    parameter: P(fewer than 7 of 10) = 0.013 for a correct 95 % interval and 0.03 for
-    the 88 % measured along this valley over 24 datasets on a GPU
-    (benchmarks/fit_coverage.py, whose spread of z is 1.25). The estimates scatter
-    about the truth: the mean z-score of each within 3 x 1.25 / sqrt(10) of zero.
+    off in xi (512 pairs per point and step, 16 steps; about 45 s per fit on 2
+    cores). The 95 % intervals from the curvature of the likelihood must cover the
+    truth in at least 4 of 6 for each parameter: P(fewer than 4 of 6) = 0.002 for a
+    correct 95 % interval and 0.026 for the 88 % measured along this valley over 24
+    datasets on a GPU (benchmarks/fit_coverage.py, whose spread of z is 1.25); the
+    larger study is that benchmark's. The estimates scatter about the truth: the mean
+    z-score of each within 3 x 1.25 / sqrt(6) of zero.
 
     From one width V_c and xi correlate at about -0.98 (both move the middle of the
     curve; only the slope tells them apart). Three things make these intervals honest
@@ -46,7 +47,7 @@ def test_interval_coverage_over_repeated_datasets(p_true):
     rng = np.random.default_rng(0)
     z = {k: [] for k in TRUTH}
     covered = {k: 0 for k in TRUTH}
-    for rep in range(10):
+    for rep in range(6):
         data = from_arrays(VOLTS, 0.44e-9, rng.binomial(TRIALS, p_true),
                            np.full(6, TRIALS))
         res = fit_switching(data, {"compensation_V": 1.6126 * 1.02, "xi": 80e-15 * 0.90},
@@ -57,8 +58,8 @@ def test_interval_coverage_over_repeated_datasets(p_true):
             covered[k] += int(lo <= v <= hi)
             z[k].append((res.params[k] - v) / res.sigma[k])
     for k in TRUTH:
-        assert covered[k] >= 7, (k, covered[k], z[k])
-        assert abs(np.mean(z[k])) < 3 * 1.25 / np.sqrt(10), (k, z[k])
+        assert covered[k] >= 4, (k, covered[k], z[k])
+        assert abs(np.mean(z[k])) < 3 * 1.25 / np.sqrt(6), (k, z[k])
 
 
 # run=False: on one dataset the fit passes or misses by the luck of the draw, which says
